@@ -1,0 +1,48 @@
+# The two set-up commands: `make generate` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.avrobind-installed
+
+.PHONY: generate check test lint typecheck bench sync registry clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## Render avsc/ into generated/ (creates the venv on first use).
+generate: $(STAMP)
+	$(BIN)/avrobind generate
+
+## Fail when generated/ is stale or a schema change is incompatible with HEAD.
+check: $(STAMP)
+	$(BIN)/avrobind check
+
+## Everything the tests need, then the whole suite.
+test: $(STAMP)
+	$(BIN)/ruff check codegen tests bench examples
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check codegen tests bench examples
+	$(BIN)/ruff format --check codegen tests bench examples
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+## Push the schemas to AVROBIND_REGISTRY_URL (or [tool.avrobind].registry).
+sync: $(STAMP)
+	$(BIN)/avrobind sync
+
+## A local Confluent-compatible registry on 127.0.0.1:8081.
+registry: $(STAMP)
+	$(BIN)/avrobind registry serve
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""A local Confluent-compatible Schema Registry (`avrobind registry serve`)."""
