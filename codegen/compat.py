@@ -107,13 +107,16 @@ def check_level(new: str | Any, previous: Sequence[str | Any], level: str) -> Co
     BACKWARD reads the previous data with ``new``, FORWARD reads new data with the
     previous schema, FULL does both.  ``new`` is validated under every level (NONE and an
     empty ``previous`` included), since an invalid schema can never be registered.
-    Raises ``ValueError`` for an unknown level.
+    Raises ``ValueError`` for an unknown level and ``TypeError`` when ``previous`` is a
+    single string rather than a sequence of schemas.
     """
     name = level.strip().upper() if isinstance(level, str) else ""
     if name not in LEVELS:
         raise ValueError(
             f"unknown compatibility level {level!r}; expected one of {', '.join(LEVELS)}"
         )
+    if isinstance(previous, (str, bytes)):
+        raise TypeError("previous must be a sequence of schemas, not a single schema text")
     parsed_new = _load(new)
     if isinstance(parsed_new, str):
         return CompatResult(False, [f"new {parsed_new}"])
@@ -130,23 +133,27 @@ def check_level(new: str | Any, previous: Sequence[str | Any], level: str) -> Co
             continue
         if backward:
             messages += [
-                f"new cannot read previous[{i}]: {m}" for m in _pair_messages(parsed_new, old)
+                f"reading previous[{i}] data with new: {m}" for m in _pair_messages(parsed_new, old)
             ]
         if forward:
             messages += [
-                f"previous[{i}] cannot read new: {m}" for m in _pair_messages(old, parsed_new)
+                f"reading new data with previous[{i}]: {m}" for m in _pair_messages(old, parsed_new)
             ]
     return CompatResult(not messages, messages)
 
 
 def _pair_messages(reader: Schema, writer: Schema) -> list[str]:
-    issues = _Checker().check(reader, writer)
+    try:
+        issues = _Checker().check(reader, writer)
+    except RecursionError:
+        return ["/: schemas are nested too deeply to compare"]
     # A memoised pair reached twice reports the same issue twice; keep the first.
     return list(dict.fromkeys(f"{_pointer(path)}: {reason}" for path, reason in issues))
 
 
 def _pointer(path: Path) -> str:
-    return "/" + "/".join(path)
+    # Map keys inside defaults may contain the JSON Pointer metacharacters.
+    return "/" + "/".join(token.replace("~", "~0").replace("/", "~1") for token in path)
 
 
 # --------------------------------------------------------------------------- loading
@@ -154,6 +161,11 @@ def _pointer(path: Path) -> str:
 
 def _load(schema: str | Any) -> Schema | str:
     """Parse and validate a schema; a ``str`` result is the reason it is invalid."""
+    if isinstance(schema, (bytes, bytearray)):
+        try:
+            schema = schema.decode()
+        except UnicodeDecodeError as exc:
+            return f"schema is not UTF-8 text: {exc}"
     if isinstance(schema, str):
         text = schema.strip()
         if text in _PRIMITIVES or _FULL_NAME.fullmatch(text):
@@ -162,6 +174,8 @@ def _load(schema: str | Any) -> Schema | str:
         return _load_text(text)
     try:
         text = json.dumps(schema)
+    except RecursionError:
+        return "schema is invalid: nested too deeply"
     except (TypeError, ValueError) as exc:
         return f"schema is not JSON data: {exc}"
     return _load_text(text)
@@ -173,17 +187,31 @@ def _load_text(text: str) -> Schema | str:
     # versions over and over; parsed schemas are never mutated, so sharing is safe.
     try:
         data = json.loads(text)
+    except RecursionError:
+        return "schema is invalid: nested too deeply"
     except ValueError as exc:
         return f"schema is not valid JSON: {exc}"
     try:
         schema = make_avsc_object(data)
+        problem = next(_validation_problems(schema, (), set()), None)
     except RecursionError:
         return "schema is invalid: nested too deeply"
     except Exception as exc:  # avro raises assorted exception types on malformed input
-        return f"schema is invalid: {exc}"
-    for path, reason in _validation_problems(schema, (), set()):
-        return f"schema is invalid at {_pointer(path)}: {reason}"
+        return f"schema is invalid: {_exception_text(exc)}"
+    if problem is not None:
+        return f"schema is invalid at {_pointer(problem[0])}: {problem[1]}"
     return schema
+
+
+def _exception_text(exc: BaseException) -> str:
+    # avro re-raises errors from deep inside a schema with the repr of everything around
+    # them; the innermost exception of the chain states the actual problem.
+    while (inner := exc.__cause__ or exc.__context__) is not None:
+        exc = inner
+    text = str(exc)
+    if isinstance(exc, RecursionError) or "maximum recursion depth" in text:
+        return "nested too deeply"
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def _validation_problems(schema: Schema, path: Path, seen: set[int]) -> Iterator[Issue]:
@@ -327,7 +355,8 @@ def _describe(schema: Schema) -> str:
     if isinstance(schema, NamedSchema):
         return f"{kind} '{schema.fullname}'"
     if isinstance(schema, DecimalLogicalSchema):
-        return f"'{kind}' (decimal({_decimal_args(schema)[0]}, {_decimal_args(schema)[1]}))"
+        precision, scale = _decimal_args(schema)
+        return f"'{kind}' (decimal({precision}, {scale}))"
     return f"'{kind}'"
 
 
@@ -349,15 +378,6 @@ def _full_aliases(schema: NamedSchema) -> set[str]:
     return {a if "." in a or not namespace else f"{namespace}.{a}" for a in _aliases(schema.props)}
 
 
-def _same_shape(reader: Schema, writer: Schema) -> bool:
-    """Would Avro pick ``reader`` as the union branch for ``writer`` (same type and name)?"""
-    if _kind(reader) != _kind(writer):
-        return False
-    if isinstance(reader, NamedSchema) and isinstance(writer, NamedSchema):
-        return _names_match(reader, writer)
-    return True
-
-
 def _prefix(tokens: Path, issues: list[Issue]) -> list[Issue]:
     return [((*tokens, *path), reason) for path, reason in issues]
 
@@ -367,6 +387,7 @@ class _Checker:
 
     def __init__(self) -> None:
         self._memo: dict[tuple[int, int], list[Issue]] = {}
+        self._branch_index: dict[int, dict[tuple[str, str, str], int]] = {}
 
     def check(self, reader: Schema, writer: Schema) -> list[Issue]:
         """Issues with paths relative to this pair; empty means compatible."""
@@ -440,27 +461,52 @@ class _Checker:
         return issues + self._decimal(reader, writer)
 
     def _reader_union(self, reader: UnionSchema, writer: Schema) -> list[Issue]:
-        closest: list[Issue] | None = None
-        for branch in reader.schemas:
-            found = self.check(branch, writer)
-            if not found:
-                return []
-            if closest is None and _same_shape(branch, writer):
-                closest = found
-        summary = (
-            (),
-            f"reader union has no branch that can read writer type {_describe(writer)}",
-        )
-        # The branch of the same type usually explains the failure better than the summary.
-        return [summary, *(closest or [])]
+        # Any readable branch will do (as in Java).  Trying the branch of the writer's own
+        # type and name first avoids comparing every pair of branches of two big unions.
+        closest = self._closest_branch(reader, writer)
+        order = list(range(len(reader.schemas)))
+        if closest is not None:
+            order.insert(0, order.pop(closest))
+        if any(not self.check(reader.schemas[j], writer) for j in order):
+            return []
+        reason = f"reader union has no branch that can read writer type {_describe(writer)}"
+        if closest is None:
+            return [((), reason)]
+        # That branch also explains the failure best.
+        return [
+            ((), f"{reason}: reader branch {closest} has its type but cannot read it"),
+            *_prefix((str(closest),), self.check(reader.schemas[closest], writer)),
+        ]
+
+    def _closest_branch(self, union: UnionSchema, writer: Schema) -> int | None:
+        """The first branch of the writer's type (and, for named types, matching name)."""
+        index = self._branch_index.get(id(union))
+        if index is None:
+            index = {}
+            for j in reversed(range(len(union.schemas))):  # so that the first branch wins
+                branch = union.schemas[j]
+                kind = _kind(branch)
+                if isinstance(branch, NamedSchema):
+                    index[("name", kind, branch.name)] = j
+                    for alias in _full_aliases(branch):
+                        index[("alias", kind, alias)] = j
+                else:
+                    index[("type", kind, "")] = j
+            self._branch_index[id(union)] = index
+        kind = _kind(writer)
+        if not isinstance(writer, NamedSchema):
+            return index.get(("type", kind, ""))
+        hits = [index.get(("name", kind, writer.name)), index.get(("alias", kind, writer.fullname))]
+        return min((j for j in hits if j is not None), default=None)
 
     def _fields(self, reader: RecordSchema, writer: RecordSchema) -> list[Issue]:
         issues: list[Issue] = []
         claimed: dict[str, str] = {}  # writer field name -> reader field name
+        writer_fields = writer.fields_dict  # a property that rebuilds the dict on each access
         for i, rfield in enumerate(reader.fields):
             at: Path = ("fields", str(i))
             names = [rfield.name, *_aliases(rfield.props)]
-            matches = list(dict.fromkeys(n for n in names if n in writer.fields_dict))
+            matches = list(dict.fromkeys(n for n in names if n in writer_fields))
             if len(matches) > 1:
                 shown = ", ".join(f"'{m}'" for m in matches)
                 issues.append(
@@ -492,9 +538,7 @@ class _Checker:
                 )
                 continue
             claimed[wname] = rfield.name
-            issues += _prefix(
-                (*at, "type"), self.check(rfield.type, writer.fields_dict[wname].type)
-            )
+            issues += _prefix((*at, "type"), self.check(rfield.type, writer_fields[wname].type))
         return issues
 
     @staticmethod

@@ -1,0 +1,656 @@
+"""codegen.compat beyond the peer vectors: the gaps it closes, paths, levels, input forms.
+
+Where a verdict could be doubted, the test also asks an independent oracle: fastavro
+actually resolving data written with the writer schema, or Avro's own Python checker
+(to show that a gap exists there).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import avro.schema
+import fastavro
+import pytest
+from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
+
+from codegen.compat import LEVELS, CompatResult, check_level, check_pair
+
+OK = CompatResult(True, [])
+
+
+def record(name: str, fields: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    return {"type": "record", "name": name, "fields": fields, **extra}
+
+
+def fld(name: str, type_: Any, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "type": type_, **extra}
+
+
+def resolve(writer: Any, reader: Any, datum: Any) -> Any:
+    """Write ``datum`` with ``writer`` and read it back with ``reader`` using fastavro."""
+    buf = io.BytesIO()
+    fastavro.schemaless_writer(buf, fastavro.parse_schema(writer), datum)
+    buf.seek(0)
+    return fastavro.schemaless_reader(
+        buf, fastavro.parse_schema(writer), fastavro.parse_schema(reader)
+    )
+
+
+def avro_port_says_compatible(reader: Any, writer: Any) -> bool:
+    result = ReaderWriterCompatibilityChecker().get_compatibility(
+        avro.schema.parse(json.dumps(reader)), avro.schema.parse(json.dumps(writer))
+    )
+    return result.compatibility is SchemaCompatibilityType.compatible
+
+
+# ----------------------------------------------------------------- named types and aliases
+
+
+def test_record_alias_relative_to_namespace() -> None:
+    writer = record("Old", [fld("a", "int")], namespace="com.acme")
+    reader = record("New", [fld("a", "int")], namespace="com.acme", aliases=["Old"])
+    assert check_pair(reader, writer) == OK
+    assert resolve(writer, reader, {"a": 7}) == {"a": 7}
+    # The gap in Avro's Python checker: it compares the raw alias with the full name.
+    assert not avro_port_says_compatible(reader, writer)
+
+
+def test_fully_qualified_alias_crosses_namespaces() -> None:
+    writer = record("Old", [fld("a", "int")], namespace="com.old")
+    reader = record("New", [fld("a", "int")], namespace="com.new", aliases=["com.old.Old"])
+    assert check_pair(reader, writer) == OK
+
+
+def test_relative_alias_resolves_in_the_readers_namespace_only() -> None:
+    # "Old" in com.new means com.new.Old, which is not the writer's com.old.Old (as in Java).
+    writer = record("Old", [fld("a", "int")], namespace="com.old")
+    reader = record("New", [fld("a", "int")], namespace="com.new", aliases=["Old"])
+    result = check_pair(reader, writer)
+    assert not result.compatible
+    assert result.messages == [
+        "/name: reader record 'com.new.New' does not match writer name 'com.old.Old'"
+        " (neither by name nor by alias)"
+    ]
+
+
+def test_unqualified_names_match_across_namespaces() -> None:
+    # The spec resolves records by unqualified name; Java and the vectors agree.
+    reader = record("Same", [fld("a", "int")], namespace="one")
+    writer = record("Same", [fld("a", "int")], namespace="two")
+    assert check_pair(reader, writer) == OK
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (
+            {"type": "enum", "name": "Colour", "symbols": ["RED"]},
+            {"type": "enum", "name": "Color", "aliases": ["Colour"], "symbols": ["RED", "BLUE"]},
+        ),
+        (
+            {"type": "fixed", "name": "Hash", "size": 16},
+            {"type": "fixed", "name": "Md5", "aliases": ["Hash"], "size": 16},
+        ),
+    ],
+    ids=["enum", "fixed"],
+)
+def test_enum_and_fixed_relative_aliases(old: dict[str, Any], new: dict[str, Any]) -> None:
+    writer = record("R", [fld("f", old)], namespace="com.acme")
+    reader = record("R", [fld("f", new)], namespace="com.acme")
+    assert check_pair(reader, writer) == OK
+    assert not avro_port_says_compatible(reader, writer)
+    renamed = record("R", [fld("f", {**new, "aliases": ["Other"]})], namespace="com.acme")
+    assert check_pair(renamed, writer).messages == [
+        f"/fields/0/type/name: reader {new['type']} 'com.acme.{new['name']}' does not match"
+        f" writer name 'com.acme.{old['name']}' (neither by name nor by alias)"
+    ]
+
+
+def test_nested_record_alias_uses_inherited_namespace() -> None:
+    writer = record("Outer", [fld("inner", record("InnerOld", [fld("x", "int")]))], namespace="p.q")
+    inner = record("InnerNew", [fld("x", "int")], aliases=["InnerOld"])
+    reader = record("Outer", [fld("inner", inner)], namespace="p.q")
+    assert check_pair(reader, writer) == OK
+    assert resolve(writer, reader, {"inner": {"x": 3}}) == {"inner": {"x": 3}}
+    # A nested namespace of its own changes what the relative alias means.
+    moved = record("Outer", [fld("inner", {**inner, "namespace": "p.r"})], namespace="p.q")
+    assert check_pair(moved, writer).messages[0].startswith("/fields/0/type/name: ")
+
+
+def test_malformed_aliases_make_the_schema_invalid() -> None:
+    bad_field = record("R", [fld("a", "int", aliases="b")])
+    result = check_pair(bad_field, record("R", [fld("b", "int")]))
+    assert result == CompatResult(
+        False,
+        ['reader schema is invalid at /fields/0/aliases: aliases must be a list of names, not "b"'],
+    )
+    bad_type = record("R", [fld("a", "int")], aliases=["9lives"])
+    assert check_pair("int", bad_type).messages == [
+        'writer schema is invalid at /aliases: invalid alias "9lives"'
+    ]
+
+
+# ----------------------------------------------------------------------------- field aliases
+
+
+def test_field_alias_reads_renamed_field() -> None:
+    writer = record("R", [fld("old_name", "string")])
+    reader = record("R", [fld("new_name", "string", aliases=["old_name"])])
+    assert check_pair(reader, writer) == OK
+    assert resolve(writer, reader, {"old_name": "x"}) == {"new_name": "x"}
+
+
+def test_field_matching_two_writer_fields_is_ambiguous() -> None:
+    writer = record("R", [fld("a", "int"), fld("b", "int")])
+    reader = record("R", [fld("b", "int", aliases=["a"])])
+    result = check_pair(reader, writer)
+    assert result == CompatResult(
+        False,
+        [
+            "/fields/0: reader field 'b' is ambiguous: its name and aliases match writer fields 'b', 'a'"
+        ],
+    )
+    two_aliases = record("R", [fld("c", "int", aliases=["a", "b"])])
+    assert check_pair(two_aliases, writer).messages == [
+        "/fields/0: reader field 'c' is ambiguous: its name and aliases match writer fields 'a', 'b'"
+    ]
+
+
+def test_writer_field_claimed_by_two_reader_fields_is_ambiguous() -> None:
+    writer = record("R", [fld("a", "int")])
+    reader = record("R", [fld("a", "int"), fld("b", "int", default=0, aliases=["a"])])
+    assert check_pair(reader, writer) == CompatResult(
+        False, ["/fields/1: reader fields 'a' and 'b' both match writer field 'a'"]
+    )
+
+
+def test_alias_repeating_the_field_name_is_not_ambiguous() -> None:
+    writer = record("R", [fld("a", "int")])
+    reader = record("R", [fld("a", "long", aliases=["a"])])
+    assert check_pair(reader, writer) == OK
+
+
+# ---------------------------------------------------------------------------- invalid defaults
+
+
+@pytest.mark.parametrize(
+    ("type_", "default", "reason"),
+    [
+        ("int", "1", '"1" is not a valid int'),
+        ("int", 2**31, "2147483648 is not a valid int"),
+        ("long", 2**63, "9223372036854775808 is not a valid long"),
+        ("int", 1.5, "1.5 is not a valid int"),
+        ("boolean", 0, "0 is not a valid boolean"),
+        ("null", 0, "0 is not a valid null"),
+        ("string", None, "null is not a valid string"),
+        ("double", "1.0", '"1.0" is not a valid double'),
+        ("bytes", "\u0100", '"\\u0100" is not a valid bytes'),
+        (
+            {"type": "fixed", "name": "F", "size": 2},
+            "abc",
+            "\"abc\" is not a string of 2 byte(s) for fixed 'F'",
+        ),
+        ({"type": "enum", "name": "E", "symbols": ["A"]}, "B", "\"B\" is not a symbol of enum 'E'"),
+        ({"type": "array", "items": "int"}, [1, "2"], '"2" is not a valid int'),  # at .../default/1
+        ({"type": "map", "values": "int"}, [], "[] is not a JSON object"),
+        (record("S", [fld("x", "int")]), {}, "{} lacks field 'x', which has no default"),
+        (
+            ["null", "int"],
+            3,
+            "3 does not match the first branch of the union ('null'); a union default must match its first branch",
+        ),
+        (
+            ["int", "null"],
+            None,
+            "null does not match the first branch of the union ('int'); a union default must match its first branch",
+        ),
+        ({"type": "int", "logicalType": "date"}, "2020-01-01", '"2020-01-01" is not a valid int'),
+    ],
+    ids=lambda v: json.dumps(v)[:30],
+)
+def test_invalid_default_makes_the_schema_invalid(type_: Any, default: Any, reason: str) -> None:
+    bad = record("R", [fld("ok", "int"), fld("f", type_, default=default)])
+    good = record("R", [fld("ok", "int")])
+    where = "/fields/1/default" + ("/1" if isinstance(default, list) and default else "")
+    result = check_pair(bad, good)
+    assert result == CompatResult(
+        False, [f"reader schema is invalid at {where}: invalid default for field 'f': {reason}"]
+    )
+    assert check_pair(good, bad).messages == [
+        f"writer schema is invalid at {where}: invalid default for field 'f': {reason}"
+    ]
+
+
+def test_nested_invalid_default_names_the_path_inside_the_value() -> None:
+    inner = record("In", [fld("n", {"type": "array", "items": "int"})])
+    bad = record("R", [fld("f", {"type": "map", "values": inner}, default={"k": {"n": [1, True]}})])
+    assert check_pair(bad, bad).messages[0] == (
+        "reader schema is invalid at /fields/0/default/k/n/1: invalid default for field 'f':"
+        " true is not a valid int"
+    )
+
+
+@pytest.mark.parametrize(
+    ("type_", "default"),
+    [
+        (["null", "string"], None),
+        (["string", "null"], "x"),
+        ("bytes", "\u00ff\u0000"),
+        ({"type": "fixed", "name": "F", "size": 2}, "\u00ff\u0000"),
+        ("float", 1),
+        ("double", "NaN"),
+        ("long", -(2**63)),
+        (record("S", [fld("x", "int"), fld("y", "string", default="d")]), {"x": 1}),
+        ({"type": "array", "items": ["null", "int"]}, [None, None]),
+        ({"type": "enum", "name": "E", "symbols": ["A", "B"]}, "B"),
+    ],
+    ids=lambda v: json.dumps(v)[:30],
+)
+def test_valid_defaults_are_accepted(type_: Any, default: Any) -> None:
+    reader = record("R", [fld("f", type_, default=default)])
+    assert check_pair(reader, record("R", [])) == OK
+
+
+def test_invalid_default_caught_in_a_recursive_type_and_in_a_reference() -> None:
+    node = record(
+        "Node", [fld("next", ["null", "Node"], default=None), fld("v", "int", default="x")]
+    )
+    assert check_pair(node, "int").messages == [
+        "reader schema is invalid at /fields/1/default: invalid default for field 'v': \"x\" is not a valid int"
+    ]
+
+
+# ---------------------------------------------------------------------------------- decimals
+
+
+def decimal(precision: int, scale: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "bytes",
+        "logicalType": "decimal",
+        "precision": precision,
+        "scale": scale,
+        **extra,
+    }
+
+
+def test_decimal_scale_change_is_incompatible_both_ways() -> None:
+    writer, reader = decimal(6, 2), decimal(6, 3)
+    # Resolvers that apply the reader's logical type (Java, generated decoders reading with
+    # their own schema) turn the writer's unscaled 150 into 0.150.  fastavro's resolution
+    # happens to convert with the writer's type, so decode with the reader schema directly.
+    buf = io.BytesIO()
+    fastavro.schemaless_writer(buf, fastavro.parse_schema(writer), Decimal("1.50"))
+    buf.seek(0)
+    assert fastavro.schemaless_reader(buf, fastavro.parse_schema(reader)) == Decimal("0.150")
+    message = (
+        "/scale: reader decimal scale 3 differs from writer scale 2; values would be read rescaled"
+    )
+    assert check_pair(reader, writer) == CompatResult(False, [message])
+    assert check_pair(writer, reader).messages == [
+        "/scale: reader decimal scale 2 differs from writer scale 3; values would be read rescaled"
+    ]
+    assert avro_port_says_compatible(reader, writer)  # the gap
+
+
+def test_decimal_precision_may_grow_but_not_shrink() -> None:
+    assert check_pair(decimal(10, 2), decimal(6, 2)) == OK
+    assert check_pair(decimal(6, 2), decimal(10, 2)) == CompatResult(
+        False, ["/precision: reader decimal precision 6 is smaller than writer precision 10"]
+    )
+
+
+def test_fixed_decimal_in_a_field() -> None:
+    def schema(scale: int) -> dict[str, Any]:
+        fixed = {
+            "type": "fixed",
+            "name": "Money",
+            "size": 8,
+            "logicalType": "decimal",
+            "precision": 12,
+            "scale": scale,
+        }
+        return record("R", [fld("amount", fixed)])
+
+    assert check_pair(schema(2), schema(2)) == OK
+    assert check_pair(schema(4), schema(2)).messages == [
+        "/fields/0/type/scale: reader decimal scale 4 differs from writer scale 2; values would be read rescaled"
+    ]
+
+
+def test_decimal_against_plain_bytes_follows_the_underlying_type() -> None:
+    assert check_pair(decimal(6, 2), "bytes") == OK
+    assert check_pair("bytes", decimal(6, 2)) == OK
+    assert check_pair(decimal(6, 2), "string") == OK  # string -> bytes promotion
+    with pytest.warns(Warning, match="scale"):
+        # Scale above precision: the spec says to ignore the logical type (plain bytes).
+        assert check_pair(decimal(2, 4), decimal(6, 2)) == OK
+
+
+# ------------------------------------------------------------------------------ message paths
+
+
+def test_paths_name_nested_locations() -> None:
+    writer = record(
+        "R",
+        [
+            fld("xs", {"type": "array", "items": "long"}),
+            fld("m", {"type": "map", "values": {"type": "fixed", "name": "F", "size": 4}}),
+            fld("e", {"type": "enum", "name": "E", "symbols": ["A", "B", "C"]}),
+            fld("u", ["null", "string"]),
+        ],
+    )
+    reader = record(
+        "R",
+        [
+            fld("xs", {"type": "array", "items": "int"}),
+            fld("m", {"type": "map", "values": {"type": "fixed", "name": "F", "size": 8}}),
+            fld("e", {"type": "enum", "name": "E", "symbols": ["A"]}),
+            fld("u", "string"),
+            fld("new", "int"),
+        ],
+    )
+    assert check_pair(reader, writer).messages == [
+        "/fields/0/type/items: reader type 'int' cannot read writer type 'long'",
+        "/fields/1/type/values/size: reader fixed size 8 differs from writer size 4",
+        "/fields/2/type/symbols: reader enum lacks writer symbol(s) B, C and has no default",
+        "/fields/3/type/0: reader type 'string' cannot read writer type 'null' (writer union branch 0)",
+        "/fields/4: reader field 'new' has no default and the writer has no field 'new'",
+    ]
+
+
+def test_reader_union_explains_the_closest_branch() -> None:
+    def rec(x_type: str) -> dict[str, Any]:
+        return record("A", [fld("x", x_type)])
+
+    assert check_pair(["null", rec("int")], rec("string")).messages == [
+        "/: reader union has no branch that can read writer type record 'A': reader branch 1 has its type but cannot read it",
+        "/1/fields/0/type: reader type 'int' cannot read writer type 'string'",
+    ]
+    assert check_pair(["null", "int"], "string").messages == [
+        "/: reader union has no branch that can read writer type 'string'"
+    ]
+
+
+def test_python_port_location_gap_is_closed() -> None:
+    # Avro's Python checker reports "/" here; Java and we report the writer branch.
+    reader = record("R", [fld("f", "long")])
+    writer = record("R", [fld("f", ["int", "long", "double"])])
+    assert check_pair(reader, writer).messages == [
+        "/fields/0/type/2: reader type 'long' cannot read writer type 'double' (writer union branch 2)"
+    ]
+
+
+def test_enum_default_covers_unknown_writer_symbols() -> None:
+    writer = {"type": "enum", "name": "E", "symbols": ["A", "B", "C"]}
+    reader = {"type": "enum", "name": "E", "symbols": ["A", "B"], "default": "A"}
+    assert check_pair(reader, writer) == OK
+    assert resolve(writer, reader, "C") == "A"
+    assert not check_pair({**reader, "default": None} | {"symbols": ["A", "B"]}, writer).compatible
+
+
+def test_promotions() -> None:
+    for reader, writer in [
+        ("long", "int"),
+        ("float", "long"),
+        ("double", "float"),
+        ("bytes", "string"),
+        ("string", "bytes"),
+    ]:
+        assert check_pair(reader, writer) == OK, (reader, writer)
+    for reader, writer in [
+        ("int", "long"),
+        ("float", "double"),
+        ("long", "float"),
+        ("boolean", "int"),
+    ]:
+        assert not check_pair(reader, writer).compatible, (reader, writer)
+
+
+# ------------------------------------------------------------------------------- recursion
+
+
+def linked(value_type: str) -> dict[str, Any]:
+    return record("Node", [fld("value", value_type), fld("next", ["null", "Node"], default=None)])
+
+
+def test_recursive_schema_promotion_and_mismatch() -> None:
+    assert check_pair(linked("long"), linked("int")) == OK
+    assert resolve(
+        linked("int"), linked("long"), {"value": 1, "next": {"value": 2, "next": None}}
+    ) == {
+        "value": 1,
+        "next": {"value": 2, "next": None},
+    }
+    assert check_pair(linked("int"), linked("long")).messages == [
+        "/fields/0/type: reader type 'int' cannot read writer type 'long'"
+    ]
+
+
+def test_mutually_recursive_schemas() -> None:
+    def tree(leaf_type: str) -> dict[str, Any]:
+        forest = record("Forest", [fld("trees", {"type": "array", "items": "Tree"})])
+        return record("Tree", [fld("leaf", leaf_type), fld("children", ["null", forest])])
+
+    assert check_pair(tree("double"), tree("float")) == OK
+    assert check_pair(tree("float"), tree("double")).messages == [
+        "/fields/0/type: reader type 'float' cannot read writer type 'double'"
+    ]
+
+
+# --------------------------------------------------------------------------------- input forms
+
+
+@pytest.mark.parametrize(
+    "schema",
+    ["int", '"int"', ' "int" ', '{"type": "int"}', {"type": "int"}, b'"int"'],
+    ids=[
+        "bare-name",
+        "json-text",
+        "json-text-spaces",
+        "json-object-text",
+        "parsed-object",
+        "bytes",
+    ],
+)
+def test_schema_input_forms(schema: Any) -> None:
+    assert check_pair(schema, "int") == OK
+    assert check_pair("long", schema) == OK
+    assert not check_pair(schema, "long").compatible
+
+
+def test_null_given_parsed_or_as_text_is_the_null_type() -> None:
+    assert check_pair("null", '"null"') == OK
+    assert check_pair(["null", "int"], "null") == OK
+
+
+def test_input_is_not_mutated() -> None:
+    reader = record("R", [fld("a", "int", default=1)], namespace="n")
+    before = json.dumps(reader, sort_keys=True)
+    check_pair(reader, reader)
+    check_level(reader, [reader], "FULL_TRANSITIVE")
+    assert json.dumps(reader, sort_keys=True) == before
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        ("{not json", "schema is not valid JSON"),
+        ('{"type": "nope"}', "schema is invalid: Undefined type: nope"),
+        ({"type": "record", "fields": []}, "schema is invalid: "),
+        (
+            {"type": "enum", "name": "E", "symbols": ["A", "A"]},
+            "schema is invalid: Duplicate symbol",
+        ),
+        (["int", "int"], "schema is invalid: int type already in Union"),
+        ({"type": "array", "items": object()}, "schema is not JSON data"),
+        (42, "schema is invalid"),
+        (None, "schema is invalid"),
+        ("com.acme.Unknown", "schema is invalid"),
+        ({"type": "fixed", "name": "F", "size": -1}, "schema is invalid"),
+    ],
+    ids=lambda v: str(v)[:25],
+)
+def test_invalid_schema_input_is_reported_not_raised(bad: Any, reason: str) -> None:
+    as_reader = check_pair(bad, "int")
+    assert not as_reader.compatible
+    assert len(as_reader.messages) == 1 and as_reader.messages[0].startswith(f"reader {reason}")
+    as_writer = check_pair("int", bad)
+    assert as_writer.messages[0].startswith(f"writer {reason}")
+    both = check_pair(bad, bad)
+    assert [m.split(" ")[0] for m in both.messages] == ["reader", "writer"]
+
+
+@pytest.mark.parametrize("depth", [200, 3000])
+def test_deeply_nested_schema_is_reported_not_raised(depth: int) -> None:
+    schema: Any = "int"
+    for i in range(depth):
+        schema = record(f"R{i}", [fld("f", schema)])
+    result = check_pair(schema, "int")
+    assert result == CompatResult(False, ["reader schema is invalid: nested too deeply"])
+
+
+def test_avro_errors_report_the_innermost_cause() -> None:
+    inner = record("Inner", [fld(f"f{i}", "int") for i in range(50)] + [fld("x", {"type": "nope"})])
+    bad = record("R", [fld("inner", inner)])
+    assert check_pair(bad, "int").messages == ["reader schema is invalid: Undefined type: nope"]
+
+
+# ------------------------------------------------------------------------------------ levels
+
+V1 = record("R", [fld("a", "int")])
+V2 = record("R", [fld("a", "int"), fld("b", "string", default="")])  # adds b with default
+V3 = record("R", [fld("a", "int"), fld("b", "string")])  # b loses its default
+V_STRING = record("R", [fld("a", "string")])
+
+
+def test_levels_constant() -> None:
+    assert LEVELS == (
+        "BACKWARD",
+        "BACKWARD_TRANSITIVE",
+        "FORWARD",
+        "FORWARD_TRANSITIVE",
+        "FULL",
+        "FULL_TRANSITIVE",
+        "NONE",
+    )
+
+
+def test_backward_forward_full_directions() -> None:
+    # New reader needs b, which v1 data lacks: not backward; old readers ignore b: forward.
+    assert check_level(V3, [V1], "BACKWARD").messages == [
+        "reading previous[0] data with new: /fields/1: reader field 'b' has no default and the writer has no field 'b'"
+    ]
+    assert check_level(V3, [V1], "FORWARD") == OK
+    # Removing b without a default: backward, but v3 readers cannot read new data.
+    assert check_level(V1, [V3], "BACKWARD") == OK
+    assert check_level(V1, [V3], "FORWARD").messages == [
+        "reading new data with previous[0]: /fields/1: reader field 'b' has no default and the writer has no field 'b'"
+    ]
+    assert not check_level(V1, [V3], "FULL").compatible
+    assert not check_level(V3, [V1], "FULL").compatible
+    assert check_level(V2, [V1], "FULL") == OK
+
+
+def test_non_transitive_levels_use_the_latest_only() -> None:
+    history = [V_STRING, V1]  # oldest first; V_STRING is incompatible with V2
+    for level in ("BACKWARD", "FORWARD", "FULL"):
+        assert check_level(V2, history, level) == OK, level
+    for level in ("BACKWARD_TRANSITIVE", "FORWARD_TRANSITIVE", "FULL_TRANSITIVE"):
+        result = check_level(V2, history, level)
+        assert not result.compatible, level
+        assert all("previous[0]" in m for m in result.messages), result.messages
+    # The latest is the last element, not the first.
+    assert not check_level(V2, [V1, V_STRING], "BACKWARD").compatible
+
+
+def test_full_transitive_reports_every_version_and_direction() -> None:
+    messages = check_level(V_STRING, [V1, V1], "FULL_TRANSITIVE").messages
+    assert [m.split(":")[0] for m in messages] == [
+        "reading previous[0] data with new",
+        "reading new data with previous[0]",
+        "reading previous[1] data with new",
+        "reading new data with previous[1]",
+    ]
+
+
+def test_empty_previous_and_none_level() -> None:
+    for level in LEVELS:
+        assert check_level(V3, [], level) == OK
+    assert check_level(V_STRING, [V1, V3], "NONE") == OK
+
+
+def test_level_names_are_case_insensitive_and_unknown_ones_raise() -> None:
+    assert not check_level(V3, [V1], "backward").compatible
+    assert check_level(V3, [V1], "Forward_Transitive") == OK
+    for bad in ("BACKWARDS", "", "FULL TRANSITIVE"):
+        with pytest.raises(ValueError, match="unknown compatibility level"):
+            check_level(V1, [], bad)
+    with pytest.raises(TypeError):
+        check_level(V1, json.dumps(V1), "BACKWARD")
+
+
+def test_invalid_schemas_in_levels_are_named() -> None:
+    bad = record("R", [fld("a", "int", default="zero")])
+    assert check_level(bad, [], "NONE") == CompatResult(
+        False,
+        [
+            "new schema is invalid at /fields/0/default: invalid default for field 'a': \"zero\" is not a valid int"
+        ],
+    )
+    result = check_level(V1, [bad, "{oops", V1], "BACKWARD_TRANSITIVE")
+    assert [m.split(" schema")[0] for m in result.messages] == ["previous[0]", "previous[1]"]
+    # A non-transitive check never looks at (or parses) older versions.
+    assert check_level(V1, [bad, "{oops", V1], "BACKWARD") == OK
+
+
+def test_json_text_and_parsed_levels_agree() -> None:
+    as_text = check_level(json.dumps(V3), [json.dumps(V1)], "FULL")
+    assert as_text == check_level(V3, [V1], "FULL")
+    assert not as_text.compatible
+
+
+def test_map_keys_in_default_paths_are_escaped() -> None:
+    bad = record("R", [fld("m", {"type": "map", "values": "int"}, default={"a/b~c": "x"})])
+    assert check_pair(bad, bad).messages == [
+        "reader schema is invalid at /fields/0/default/a~1b~0c: invalid default for field 'm':"
+        ' "x" is not a valid int',
+        "writer schema is invalid at /fields/0/default/a~1b~0c: invalid default for field 'm':"
+        ' "x" is not a valid int',
+    ]
+
+
+# ------------------------------------------------------------------------ real-world corpus
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+STANDALONE = [
+    entry["path"]
+    for entry in json.loads((CORPUS / "MANIFEST.json").read_text())["files"]
+    if not entry.get("needs")  # the others use types defined in other files
+]
+# Apache Avro's IDL test schema gives field "nullableHash" the alias "hash" while "hash" is
+# also a field: reading it with itself, the reader field matches two writer fields.
+AMBIGUOUS_IN_CORPUS = {"apache-avro/lang/java/tools/src/test/idl/schema.avsc"}
+
+
+@pytest.mark.filterwarnings("ignore::avro.errors.IgnoredLogicalType")
+@pytest.mark.parametrize("path", STANDALONE)
+def test_corpus_schema_reads_itself(path: str) -> None:
+    text = (CORPUS / path).read_text()
+    result = check_pair(text, text)
+    if path in AMBIGUOUS_IN_CORPUS:
+        assert result.messages == [
+            "/fields/3: reader field 'nullableHash' is ambiguous: its name and aliases match"
+            " writer fields 'nullableHash', 'hash'"
+        ]
+    else:
+        assert result == OK
+    assert check_level(text, [text, json.loads(text)], "FULL_TRANSITIVE") == (
+        OK
+        if path not in AMBIGUOUS_IN_CORPUS
+        else check_level(text, [text, text], "FULL_TRANSITIVE")
+    )
