@@ -261,10 +261,11 @@ def _default_problem(schema: Schema, value: Any, path: Path) -> Issue | None:
 
     Follows the spec's JSON encoding of defaults: bytes and fixed are strings of code
     points 0-255 (fixed of exactly ``size``), enums are symbols, a record default may omit
-    fields that have their own default, and a union default must match the union's FIRST
-    branch.  Avro 1.12 (Java) also accepts any branch, but Avro <= 1.11, which Confluent
-    Platform 7 runs, rejects such schemas, so avrobind keeps the portable rule.  Logical
-    types are checked as their underlying type.  fastavro is not used here: its parse-time
+    fields that have their own default, float and double also take "NaN", "Infinity" and
+    "-Infinity", and a union default must match the union's FIRST branch: Avro 1.12
+    (Java) also accepts any branch, but Avro <= 1.11 (Java, as run by Confluent Platform
+    7) accepts only the first, so avrobind keeps the portable rule.  Logical types are
+    checked as their underlying type.  fastavro is not used here: its parse-time
     check skips enums, fixed sizes, int ranges and nested values, and its ``validate``
     works on Python data rather than on the JSON encoding of defaults.
     """
