@@ -681,3 +681,11 @@ def test_corpus_schema_reads_itself(path: str) -> None:
     level = check_level(text, [text, json.loads(text)], "FULL_TRANSITIVE")
     assert level.compatible is result.compatible
     assert len(level.messages) == 4 * len(result.messages)
+
+
+def test_protocol_error_type_is_a_record() -> None:
+    error = {"type": "error", "name": "Failure", "fields": [fld("code", "int")]}
+    as_record = {**error, "type": "record"}
+    assert check_pair(as_record, error) == OK
+    assert check_pair({**error, "fields": [fld("code", "long")]}, as_record) == OK
+    assert not check_pair(as_record, {**error, "fields": [fld("code", "string")]}).compatible
