@@ -577,7 +577,8 @@ class RegistryConfig:
         if self.username and self.password:
             found.append(f"{self.username}:{self.password}")
         # A very short secret would blank out ordinary words; those are too weak to matter.
-        return tuple(s for s in found if len(s) >= 3)
+        # Longest first, so "user:password" is masked whole rather than as "user:***".
+        return tuple(sorted((s for s in found if len(s) >= 3), key=len, reverse=True))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"RegistryConfig is immutable; cannot set {name!r}")
@@ -654,7 +655,7 @@ class _Failure:
     reason: str
     base: str
     url: str
-    resend: bool
+    no_retry: str | None = None  # why this must not be retried, if so
     status: int | None = None
     error_code: int | None = None
     message: str | None = None
@@ -662,6 +663,8 @@ class _Failure:
 
 
 _Plan: TypeAlias = Generator[_Call, _Reply, _T]
+
+_NOT_IDEMPOTENT: Final = "not retried: resending it could repeat an operation that took effect"
 
 
 def _quote(segment: str) -> str:
@@ -753,6 +756,18 @@ def _retry_after(response: httpx.Response) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+def _ssl_cause(exc: BaseException) -> ssl.SSLError | None:
+    """The ``ssl.SSLError`` behind a transport error (httpx wraps httpcore wraps ssl)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def _plural(count: int, word: str) -> str:
@@ -890,6 +905,19 @@ class _ClientBase:
                 method=call.method,
                 subject=call.subject,
             ) from None
+        tls_error = _ssl_cause(exc)
+        if tls_error is not None:
+            detail = self._redact(str(tls_error)) or type(tls_error).__name__
+            failure = _Failure(
+                reason=f"the TLS handshake failed ({type(tls_error).__name__}: {detail})",
+                base=base,
+                url=url,
+                no_retry=(
+                    "not retried: check verify, ca_bundle (AVROBIND_REGISTRY_CA_BUNDLE) and "
+                    "the client certificate (cert/key)"
+                ),
+            )
+            return failure, False
         not_sent = isinstance(exc, _NOT_SENT)
         if not_sent:
             what = "could not connect"
@@ -902,7 +930,7 @@ class _ClientBase:
             reason=f"{what} ({type(exc).__name__}: {detail})",
             base=base,
             url=url,
-            resend=not_sent or call.retry,
+            no_retry=None if not_sent or call.retry else _NOT_IDEMPOTENT,
         )
         self._move_past(base)
         return failure, not_sent and len(self._config.urls) > 1
@@ -915,8 +943,8 @@ class _ClientBase:
             else f"schema registry (tried {', '.join(urls)}; last {failure.base})"
         )
         text = f"{where} is unavailable: {failure.reason} while trying to {call.action}"
-        if not failure.resend:
-            text += " (not retried: resending it could repeat an operation that took effect)"
+        if failure.no_retry is not None:
+            text += f" ({failure.no_retry})"
         else:
             text += f"; gave up after {_plural(attempts, 'attempt')}"
         return RegistryUnavailableError(
@@ -965,7 +993,7 @@ class _ClientBase:
                 reason=reason,
                 base=base,
                 url=url,
-                resend=call.retry,
+                no_retry=None if call.retry else _NOT_IDEMPOTENT,
                 status=status,
                 error_code=code,
                 message=message,
@@ -1577,7 +1605,7 @@ class SchemaRegistryClient(_ClientBase):
             outcome = self._attempt(call)
             if isinstance(outcome, _Reply):
                 return outcome
-            if not outcome.resend or attempt > self._config.retries:
+            if outcome.no_retry is not None or attempt > self._config.retries:
                 raise self._give_up(call, outcome, attempt)
             delay = self._backoff(attempt, outcome.retry_after)
             log.warning(
@@ -1821,7 +1849,7 @@ class AsyncSchemaRegistryClient(_ClientBase):
             outcome = await self._attempt(call)
             if isinstance(outcome, _Reply):
                 return outcome
-            if not outcome.resend or attempt > self._config.retries:
+            if outcome.no_retry is not None or attempt > self._config.retries:
                 raise self._give_up(call, outcome, attempt)
             delay = self._backoff(attempt, outcome.retry_after)
             log.warning(
