@@ -1123,12 +1123,17 @@ class _ClientBase:
                 **context,
             )
         if code == 42205:
-            scope = f"subject {subject!r}" if subject else "the registry"
+            if call.path.startswith("/mode"):
+                hint = "; switching to IMPORT needs force=True when schemas exist"
+            else:
+                scope = f"subject {subject!r}" if subject else "the registry"
+                mode_args = f"'READWRITE', {subject!r}" if subject else "'READWRITE'"
+                hint = (
+                    f"; {scope} is in READONLY or IMPORT mode; switch it with "
+                    f"set_mode({mode_args}) if writes are intended"
+                )
             return OperationNotPermittedError(
-                f"{where} refused to {call.action}: {scope} is not in READWRITE mode "
-                f"(READONLY or IMPORT) ({detail}){said}; switch it with "
-                "set_mode('READWRITE', subject) if writes are intended",
-                **context,
+                f"{where} refused to {call.action} ({detail}){said}{hint}", **context
             )
         if code == 42206:
             return ReferenceExistsError(
@@ -1137,7 +1142,7 @@ class _ClientBase:
                 **context,
             )
         hint = ""
-        if status == 404 and code is None:
+        if status == 404 and code in (None, 404):
             hint = f"; check that {base} is the base URL of a schema registry"
         return RegistryError(f"{where} failed to {call.action} ({detail}){said}{hint}", **context)
 

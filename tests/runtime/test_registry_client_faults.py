@@ -320,7 +320,7 @@ CASES: list[tuple[Reply, Any, type[RegistryError], str]] = [
      lambda c: c.set_compatibility("SIDEWAYS", "orders-value"), InvalidCompatibilityLevelError,
      "rejected the compatibility level 'SIDEWAYS' (HTTP 422, error 42203)"),
     (error(422, 42205, "Subject is in read-only mode"), _register, OperationNotPermittedError,
-     "subject 'orders-value' is not in READWRITE mode"),
+     "subject 'orders-value' is in READONLY or IMPORT mode; switch it with set_mode('READWRITE', 'orders-value')"),
     (error(422, 42206, "One or more references exist"),
      lambda c: c.delete_subject("orders-value"), ReferenceExistsError,
      "another schema still references it"),
