@@ -10,8 +10,9 @@ the same methods; both work against Confluent Schema Registry, Karapace and
 Configuration (``RegistryConfig``) -- constructor argument / environment variable read by
 ``RegistryConfig.from_env()`` with the default prefix ``AVROBIND_REGISTRY_``:
 
-- ``url`` / ``AVROBIND_REGISTRY_URL``: one URL or a comma-separated list (or a sequence). On a
-  connection failure the client fails over to the next URL. Credentials may be embedded as
+- ``url`` / ``AVROBIND_REGISTRY_URL``: one URL or a comma-separated list (or a sequence). The
+  client moves on to the next URL at once when a connection fails, and on the retry after a
+  retryable error; it keeps using the URL that works. Credentials may be embedded as
   ``https://user:password@host``.
 - ``basic_auth`` / ``AVROBIND_REGISTRY_BASIC_AUTH``: ``"user:password"``; or ``username`` and
   ``password`` / ``AVROBIND_REGISTRY_USERNAME`` and ``AVROBIND_REGISTRY_PASSWORD``. Credentials
@@ -40,6 +41,14 @@ Caching: ``register`` and ``lookup`` remember (subject, schema, references, type
 remember schemas by id for the client's lifetime (ids are immutable); ``get_latest`` is cached
 for ``latest_ttl`` seconds when that is positive. Deleting a subject or version forgets its
 entries. Concurrent calls for the same uncached key share one HTTP request.
+
+Errors (the sibling ``errors`` module; all are ``RegistryError``): ``RegistryUnavailableError``
+(no usable answer, also TLS handshake failures, which are not retried),
+``RegistryAuthError`` (401/403), ``RegistryResponseError`` (not the JSON expected),
+``SubjectNotFoundError`` (40401), ``VersionNotFoundError`` (40402), ``SchemaNotFoundError``
+(40403), ``IncompatibleSchemaError`` (HTTP 409, error 409 or 40901), ``InvalidSchemaError``
+(42201), ``InvalidCompatibilityLevelError`` (42203), ``OperationNotPermittedError`` (42205),
+``ReferenceExistsError`` (42206). Lookups that find nothing return None or [] instead.
 
 Credentials never appear in ``repr``/``str`` of the config or clients, in logs or in errors.
 """
@@ -805,10 +814,10 @@ class _Caches:
             return None
         return entry[1]
 
-    def put_latest(self, found: RegisteredSchema) -> None:
+    def put_latest(self, subject: str, found: RegisteredSchema) -> None:
         if self._latest_ttl > 0:
             with self._lock:
-                self._latest[found.subject] = (time.monotonic() + self._latest_ttl, found)
+                self._latest[subject] = (time.monotonic() + self._latest_ttl, found)
 
     def forget_subject(self, subject: str) -> None:
         with self._lock:
@@ -1323,7 +1332,7 @@ class _ClientBase:
             return None
         found = self._registered(call, reply, subject)
         if segment == "latest":
-            self._caches.put_latest(found)
+            self._caches.put_latest(subject, found)
         return found
 
     def _versions_plan(self, subject: str, deleted: bool) -> _Plan[list[int]]:
@@ -1799,7 +1808,10 @@ class _AsyncFlights:
 
 
 class AsyncSchemaRegistryClient(_ClientBase):
-    """The asyncio twin of ``SchemaRegistryClient``: same methods, awaited; ``aclose()``."""
+    """The asyncio twin of ``SchemaRegistryClient``: same methods, awaited.
+
+    Task-safe; like any ``httpx.AsyncClient`` it belongs to the event loop that first uses it.
+    """
 
     def __init__(
         self,
@@ -1828,6 +1840,8 @@ class AsyncSchemaRegistryClient(_ClientBase):
     async def aclose(self) -> None:
         """Close the pooled connections."""
         await self._http.aclose()
+
+    close = aclose  # the sync client's name, awaited
 
     # -- I/O
 
