@@ -15,6 +15,7 @@ The registry needs four renderings of one parsed schema:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,9 @@ _SCHEMA_RESERVED = frozenset(
 _ENUM_RESERVED = _SCHEMA_RESERVED | {"default"}
 _FIELD_RESERVED = frozenset({"default", "doc", "name", "order", "type", "aliases"})
 _ORDERS = frozenset({"ascending", "descending", "ignore"})
+# The spec's ASCII rule (Avro Java accepts any Unicode letter, Python avro does not; the
+# compatibility checker is built on the latter, so names it would reject are refused up front).
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class SchemaInvalid(ValueError):
@@ -102,8 +106,7 @@ Node = Primitive | Ref | Named | Array | Map | Union
 
 
 def _check_name(name: str, path: str, what: str = "name") -> str:
-    first_ok = name[:1].isalpha() or name[:1] == "_"
-    if not name or not first_ok or not all(c.isalnum() or c == "_" for c in name[1:]):
+    if not _NAME.fullmatch(name):
         raise SchemaInvalid(f"illegal {what} {name!r} at {path}")
     return name
 
@@ -445,7 +448,7 @@ class ParsedSchema:
         self.identity = _dumps(canonical, sort_keys=True)
         self._normalized: str | None = None
         self._normalized_identity: str | None = None
-        self._expanded: Json = None
+        self._expanded: str | None = None
         self._definitions: dict[str, Named] | None = None
 
     @property
@@ -462,11 +465,16 @@ class ParsedSchema:
             self._normalized_identity = _dumps(tree, sort_keys=True)
         return self._normalized_identity
 
-    def expanded(self) -> Json:
-        """A fresh self-contained copy of the schema (the caller may mutate it)."""
+    @property
+    def expanded_text(self) -> str:
+        """The self-contained form as compact JSON text."""
         if self._expanded is None:
             self._expanded = _dumps(_FullNames(inline=self.external).render(self.root, None))
-        return json.loads(self._expanded)
+        return self._expanded
+
+    def expanded(self) -> Json:
+        """A fresh self-contained copy of the schema (the caller may mutate it)."""
+        return json.loads(self.expanded_text)
 
     def definitions(self) -> dict[str, Named]:
         """Every named type visible to a schema that references this one."""

@@ -109,6 +109,9 @@ class Registry:
         self._parse_cache: OrderedDict[tuple[str, tuple[Reference, ...]], ParsedSchema] = (
             OrderedDict()
         )
+        self._compat_cache: OrderedDict[tuple[str, str, tuple[tuple[int, int], ...]], list[str]] = (
+            OrderedDict()
+        )
         self._next_id = 1
         self._load()
 
@@ -212,6 +215,16 @@ class Registry:
         level = self.level(subject)
         if level == "NONE" or not previous:
             return []
+        # A sync checks, then registers: the same question twice in a row.
+        key = (new.expanded_text, level, tuple((v.version, v.schema_id) for v in previous))
+        cached = self._compat_cache.get(key)
+        if cached is None:
+            cached = self._compat_cache[key] = self._check(new, previous, level)
+            if len(self._compat_cache) > _PARSE_CACHE_SIZE:
+                self._compat_cache.popitem(last=False)
+        return list(cached)
+
+    def _check(self, new: ParsedSchema, previous: Sequence[_Version], level: str) -> list[str]:
         old = [self._parsed(self._schemas[v.schema_id]).expanded() for v in previous]
         result = check_level(new.expanded(), old, level)
         if result.compatible:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import sqlite3
 
 import uvicorn
 
@@ -19,7 +20,10 @@ def serve(host: str, port: int, data: str | None) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    store = Store(data)
+    try:
+        store = Store(data)
+    except sqlite3.Error as exc:
+        raise SystemExit(f"avrobind registry: cannot use {data} as its database: {exc}") from None
     try:
         app = build_app(Registry(store))
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -35,6 +39,7 @@ def serve(host: str, port: int, data: str | None) -> None:
         config = uvicorn.Config(
             app,
             log_config=None,  # keep the basicConfig format; uvicorn's access lines carry no headers
+            lifespan="off",  # the app has no startup/shutdown work
             timeout_graceful_shutdown=2,
         )
         where = data if data else "memory"
