@@ -180,7 +180,7 @@ class SchemaOptions:
     """Knobs shared by the strategies (see ``avro_schemas``)."""
 
     max_depth: int = 3
-    max_fields: int = 4
+    max_fields: int = 5
     max_named_types: int = 8
     recursion: bool = True
     logical_types: bool = True
@@ -208,7 +208,7 @@ def json_values() -> st.SearchStrategy[Any]:
 def avro_schemas(
     *,
     max_depth: int = 3,
-    max_fields: int = 4,
+    max_fields: int = 5,
     max_named_types: int = 8,
     recursion: bool = True,
     logical_types: bool = True,
@@ -235,7 +235,7 @@ def avro_schema_files(
     *,
     max_files: int = 4,
     max_depth: int = 2,
-    max_fields: int = 4,
+    max_fields: int = 5,
     max_named_types: int = 12,
     recursion: bool = True,
     logical_types: bool = True,
@@ -267,7 +267,7 @@ def _schema(draw: st.DrawFn, options: SchemaOptions, top: str) -> Any:
     builder = _Builder(draw, options)
     if top == "record":
         return builder.record(0)[0]
-    kind = builder.pick(("record", "record", "record", "union", "enum", "fixed", "array", "map"))
+    kind = builder.pick(("record",) * 5 + ("union", "enum", "fixed", "array", "map"))
     return builder.top_level(kind)[0]
 
 
@@ -300,7 +300,13 @@ def _files(
         if kind == "union":
             schema, model = builder.union(0, must_include=builder.pick(earlier)[0])
         elif kind == "record":
-            schema, model = builder.record(0, first_field_ref=_EARLIER if earlier else None)
+            target = builder.pick(earlier)[0] if earlier else None
+            # The null namespace is out of reach from any other; sharing a namespace allows a
+            # short reference.
+            namespace = None
+            if target is not None and (_split(target)[0] == "" or builder.maybe(40)):
+                namespace = _split(target)[0]
+            schema, model = builder.record(0, namespace=namespace, first_field_ref=target)
         else:
             schema, model = builder.top_level(kind)
         name = model.get("name") if isinstance(model, dict) else None
@@ -309,7 +315,6 @@ def _files(
 
 
 _NO_DEFAULT = object()
-_EARLIER = "*"  # as `first_field_ref`: any type defined before, reachable from the record
 # Logical types whose defaults must satisfy rules of their own: the range of the underlying
 # int/long that converts (dates and times within years 1..9999), or None for special cases.
 _LOGICAL_DEFAULTS: dict[tuple[str, str], tuple[int, int] | None] = {
@@ -392,16 +397,28 @@ class _Builder:
         return _join(namespace, simple)
 
     def named_header(
-        self, kind: str, pool: tuple[str, ...], name: str | None = None
+        self,
+        kind: str,
+        pool: tuple[str, ...],
+        name: str | None = None,
+        namespace: str | None = None,
     ) -> tuple[dict[str, Any], str]:
-        """The ``type``/``name``/``namespace`` keys of a new named type, and its full name."""
+        """The ``type``/``name``/``namespace`` keys of a new named type, and its full name.
+
+        ``name`` fixes the full name, ``namespace`` only the namespace.
+        """
         header: dict[str, Any] = {"type": kind}
         if name is not None:
             namespace, simple = _split(name)
             form = self.pick(("namespace", "dotted"))
         else:
             form = self.pick(("inherit", "namespace", "dotted", "null"))
-            if form == "inherit":
+            if namespace is not None:
+                if namespace == "":
+                    form = "inherit" if self.namespace == "" and form == "inherit" else "null"
+                elif form in ("inherit", "null"):
+                    form = "inherit" if namespace == self.namespace else "namespace"
+            elif form == "inherit":
                 namespace = self.namespace
             elif form == "null":
                 namespace = ""
@@ -489,9 +506,9 @@ class _Builder:
     def any_type(self, depth: int, *, in_union: bool = False) -> tuple[Any, Any]:
         """Any type; ``in_union`` excludes unions (they may not nest)."""
         deeper = depth < self.options.max_depth
-        kinds = ["primitive"]
+        kinds = ["primitive", "primitive", "primitive"]
         if self.options.logical_types:
-            kinds.append("logical")
+            kinds += ["logical", "logical"]
         if self.named_left > 0:
             kinds += ["enum", "fixed"]
             if deeper:
@@ -528,7 +545,7 @@ class _Builder:
         if not self.maybe(20):
             return kind, kind
         schema: dict[str, Any] = {"type": kind}
-        if kind == "string" and self.maybe(50):
+        if kind == "string" and self.options.custom_properties and self.maybe(50):
             schema["avro.java.string"] = "String"
         self.props(schema, 50)
         return schema, dict(schema)
@@ -615,15 +632,13 @@ class _Builder:
         depth: int,
         *,
         name: str | None = None,
+        namespace: str | None = None,
         first_field_ref: str | None = None,
         nullable_ref: bool = False,
     ) -> tuple[Any, Any]:
-        """A record; ``first_field_ref`` makes its first field use that named type.
-
-        ``_EARLIER`` there picks any named type defined before that the record can reach.
-        """
+        """A record; ``first_field_ref`` makes its first field use that named type."""
         self.named_left -= 1
-        header, full = self.named_header("record", RECORD_NAMES, name)
+        header, full = self.named_header("record", RECORD_NAMES, name, namespace)
         model: dict[str, Any] = {"type": "record", "name": full, "fields": []}
         self.models[full] = model
         self.in_progress[full] = False
@@ -640,8 +655,6 @@ class _Builder:
             fields = []
             for index, field_name in enumerate(names):
                 if index == 0 and first_field_ref is not None:
-                    if first_field_ref == _EARLIER:
-                        first_field_ref = self.pick([full for full, _ in self.referable()])
                     ref = self.reference(first_field_ref)
                     type_json, type_model = (
                         (["null", ref], ["null", first_field_ref])
@@ -660,23 +673,24 @@ class _Builder:
             del self.in_progress[full]
 
     def field_names(self) -> list[str]:
+        count = self.draw(st.integers(0, self.options.max_fields))
         groups = self.draw(
             st.lists(
-                st.sampled_from(FIELD_NAME_GROUPS), max_size=self.options.max_fields, unique=True
+                st.sampled_from(FIELD_NAME_GROUPS), min_size=count, max_size=count, unique=True
             )
         )
         names: list[str] = []
         for group in groups:
             chosen = list(group) if len(group) > 1 and self.maybe(30) else [self.pick(group)]
             names += [n for n in chosen if n not in names]
-        return names[: max(self.options.max_fields, 1)] if names else []
+        return names[: self.options.max_fields]
 
     def field(
         self, name: str, type_json: Any, type_model: Any, names: list[str]
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         field: dict[str, Any] = {"name": name, "type": type_json}
         model: dict[str, Any] = {"name": name, "type": type_model}
-        if self.maybe(40):
+        if self.maybe(50):
             default = self.default(type_model, 3)
             if default is not _NO_DEFAULT:
                 field["default"] = default
@@ -930,7 +944,11 @@ class FastavroCodec:
         from fastavro import parse_schema
 
         self.named: dict[str, Any] = dict(named or {})
-        wrapper = {"type": "record", "name": self.WRAPPER, "fields": [{"name": "v", "type": schema}]}
+        wrapper = {
+            "type": "record",
+            "name": self.WRAPPER,
+            "fields": [{"name": "v", "type": schema}],
+        }
         self._wrapper = parse_schema(wrapper, self.named)
         self.schema = self._wrapper["fields"][0]["type"]  # the parsed schema
 
