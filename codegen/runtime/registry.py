@@ -68,7 +68,7 @@ from collections.abc import Awaitable, Callable, Generator, Hashable, Mapping, S
 from concurrent.futures import Future
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Final, NamedTuple, TypeAlias, TypeVar, cast
+from typing import Any, Final, NamedTuple, Self, TypeAlias, TypeVar, cast
 from urllib.parse import quote, unquote, urlsplit
 
 import httpx
@@ -1579,7 +1579,7 @@ class SchemaRegistryClient(_ClientBase):
             transport=transport, event_hooks=event_hooks, **self._client_options()
         )
 
-    def __enter__(self) -> SchemaRegistryClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -1826,7 +1826,7 @@ class AsyncSchemaRegistryClient(_ClientBase):
             transport=transport, event_hooks=event_hooks, **self._client_options()
         )
 
-    async def __aenter__(self) -> AsyncSchemaRegistryClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(

@@ -1,0 +1,304 @@
+"""The `[tool.avrobind]` configuration: discovery, overrides and validation.
+
+Precedence: command-line flags, then `AVROBIND_*` environment variables, then the config file,
+then defaults. Paths in the file are relative to the file; paths on the command line or in the
+environment are relative to the working directory. Every error names the file and the key path.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codegen.compat import LEVELS
+from codegen.errors import ConfigError, InputErrors
+from codegen.schema import model as m
+
+STRATEGIES = ("topic", "record", "topic-record")
+_TOP_KEYS = {"schemas", "out", "package", "registry", "compatibility", "topics", "references"}
+_TOPIC_KEYS = {"value", "key", "compatibility", "subject-strategy"}
+_PACKAGE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+ENV = {
+    "schemas": "AVROBIND_SCHEMAS",
+    "out": "AVROBIND_OUT",
+    "package": "AVROBIND_PACKAGE",
+    "registry": "AVROBIND_REGISTRY_URL",
+}
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One registry subject: which schema it holds and under which level."""
+
+    name: str
+    topic: str
+    role: str  # "key" | "value"
+    type_name: str  # a primitive or a full name
+    compatibility: str
+
+
+@dataclass(frozen=True)
+class TopicConfig:
+    name: str
+    value: str | None
+    key: str | None
+    compatibility: str | None
+    subject_strategy: str = "topic"
+
+    def subject_name(self, role: str, type_name: str) -> str:
+        if self.subject_strategy == "topic":
+            return f"{self.name}-{role}"
+        if self.subject_strategy == "record":
+            return type_name
+        return f"{self.name}-{type_name}"
+
+
+@dataclass(frozen=True)
+class Config:
+    schemas: Path
+    out: Path
+    package: str
+    registry: str | None = None
+    compatibility: str = "BACKWARD"
+    topics: dict[str, TopicConfig] = field(default_factory=dict)
+    references: bool = False
+    file: Path | None = None
+
+    @property
+    def package_dir(self) -> Path:
+        return self.out / self.package
+
+    def subjects(self) -> list[Subject]:
+        """Every configured subject, in topic order (key before value)."""
+        out: list[Subject] = []
+        for topic in self.topics.values():
+            level = topic.compatibility or self.compatibility
+            for role in ("key", "value"):
+                type_name = topic.key if role == "key" else topic.value
+                if type_name is not None:
+                    out.append(Subject(topic.subject_name(role, type_name), topic.name, role, type_name, level))
+        return out
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest pyproject.toml with a [tool.avrobind] table, from `start` upwards."""
+    for d in (start, *start.parents):
+        candidate = d / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
+                continue
+            if "avrobind" in data.get("tool", {}):
+                return candidate
+    return None
+
+
+def load_config(
+    config_file: Path | None = None,
+    *,
+    cwd: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """Read, merge and validate the configuration."""
+    cwd = cwd or Path.cwd()
+    environ = os.environ if environ is None else environ
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    raw: dict[str, Any] = {}
+    base = cwd
+    file: Path | None = None
+    if config_file is not None:
+        file = config_file if config_file.is_absolute() else cwd / config_file
+        if not file.is_file():
+            raise InputErrors([ConfigError("config file not found", file=file)])
+        raw = _read_table(file)
+        base = file.parent
+    elif not {"schemas", "out", "package"} <= overrides.keys():
+        file = find_config(cwd)
+        if file is None:
+            raise InputErrors(
+                [
+                    ConfigError(
+                        f"no pyproject.toml with a [tool.avrobind] table in {cwd} or above; "
+                        "pass --config FILE, or all of --schemas, --out and --package"
+                    )
+                ]
+            )
+        raw = _read_table(file)
+        base = file.parent
+    return _validate(raw, file, base, cwd, overrides, environ)
+
+
+def _read_table(file: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise InputErrors([ConfigError(f"invalid TOML: {e}", file=file)]) from e
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputErrors([ConfigError(f"cannot read: {e}", file=file)]) from e
+    if file.name == "pyproject.toml" or "tool" in data:
+        table = data.get("tool", {}).get("avrobind")
+        if table is None:
+            raise InputErrors([ConfigError("no [tool.avrobind] table", file=file)])
+        if not isinstance(table, dict):
+            raise InputErrors([ConfigError("must be a table", file=file, path="tool.avrobind")])
+        return table
+    return data  # a dedicated avrobind.toml may hold the keys at top level
+
+
+def _validate(
+    raw: dict[str, Any],
+    file: Path | None,
+    base: Path,
+    cwd: Path,
+    overrides: Mapping[str, Any],
+    environ: Mapping[str, str],
+) -> Config:
+    errors: list[ConfigError] = []
+    prefix = "tool.avrobind" if file is not None and file.name == "pyproject.toml" else ""
+
+    def err(key: str, message: str) -> None:
+        errors.append(ConfigError(message, file=file, path=f"{prefix}.{key}" if prefix else key))
+
+    for key in sorted(set(raw) - _TOP_KEYS):
+        err(key, f"unknown key (valid keys: {', '.join(sorted(_TOP_KEYS))})")
+
+    def pick(key: str, default: Any) -> tuple[Any, str]:
+        if key in overrides:
+            return overrides[key], "cli"
+        env_name = ENV.get(key)
+        if env_name and environ.get(env_name):
+            return environ[env_name], "env"
+        if key in raw:
+            return raw[key], "file"
+        return default, "default"
+
+    def path_value(key: str, default: str) -> Path:
+        value, origin = pick(key, default)
+        if not isinstance(value, (str, Path)) or not str(value):
+            err(key, f"must be a path string, got {value!r}")
+            return base
+        p = Path(value)
+        if p.is_absolute():
+            return p
+        return (cwd if origin in ("cli", "env") else base) / p
+
+    schemas = path_value("schemas", "avsc")
+    out = path_value("out", "generated")
+    package, _ = pick("package", None)
+    if package is None:
+        err("package", "required: the import name of the generated package")
+        package = "generated_schemas"
+    elif not isinstance(package, str) or not _PACKAGE.match(package):
+        err("package", f"must be a Python identifier, got {package!r}")
+        package = "generated_schemas"
+    registry, _ = pick("registry", None)
+    if registry is not None and (not isinstance(registry, str) or not registry.strip()):
+        err("registry", f"must be a URL string, got {registry!r}")
+        registry = None
+    level, _ = pick("compatibility", "BACKWARD")
+    level = _level(level, "compatibility", err) or "BACKWARD"
+    references = raw.get("references", False)
+    if not isinstance(references, bool):
+        err("references", f"must be true or false, got {references!r}")
+        references = False
+    topics: dict[str, TopicConfig] = {}
+    raw_topics = raw.get("topics", {})
+    if not isinstance(raw_topics, dict):
+        err("topics", "must be a table of topics")
+        raw_topics = {}
+    for name, spec in raw_topics.items():
+        key = f'topics."{name}"'
+        if not name.strip():
+            err(key, "topic names must not be empty")
+            continue
+        if not isinstance(spec, dict):
+            err(key, "must be a table (value = ..., key = ..., compatibility = ...)")
+            continue
+        for k in sorted(set(spec) - _TOPIC_KEYS):
+            err(f"{key}.{k}", f"unknown key (valid keys: {', '.join(sorted(_TOPIC_KEYS))})")
+        value, tkey = spec.get("value"), spec.get("key")
+        for role, v in (("value", value), ("key", tkey)):
+            if v is not None and (not isinstance(v, str) or not v):
+                err(f"{key}.{role}", f"must be a type name (a primitive or a full name), got {v!r}")
+        if value is None and tkey is None:
+            err(key, "names no schema: set value = \"<full name>\" (and optionally key)")
+        strategy = spec.get("subject-strategy", "topic")
+        if strategy not in STRATEGIES:
+            err(f"{key}.subject-strategy", f"must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
+            strategy = "topic"
+        tlevel = _level(spec["compatibility"], f"{key}.compatibility", err) if "compatibility" in spec else None
+        topics[name] = TopicConfig(
+            name=name,
+            value=value if isinstance(value, str) else None,
+            key=tkey if isinstance(tkey, str) else None,
+            compatibility=tlevel,
+            subject_strategy=strategy,
+        )
+    if errors:
+        raise InputErrors(errors)
+    return Config(
+        schemas=schemas,
+        out=out,
+        package=package,
+        registry=registry,
+        compatibility=level,
+        topics=topics,
+        references=references,
+        file=file,
+    )
+
+
+def _level(value: Any, key: str, err: Any) -> str | None:
+    if not isinstance(value, str) or value.upper() not in LEVELS:
+        err(key, f"must be one of {', '.join(LEVELS)}, got {value!r}")
+        return None
+    return value.upper()
+
+
+def check_topics(config: Config, schemas: m.SchemaSet) -> None:
+    """Every topic names types that exist (and record strategies name records)."""
+    errors: list[ConfigError] = []
+    prefix = "tool.avrobind." if config.file is not None and config.file.name == "pyproject.toml" else ""
+    for topic in config.topics.values():
+        for role, type_name in (("key", topic.key), ("value", topic.value)):
+            if type_name is None:
+                continue
+            path = f'{prefix}topics."{topic.name}".{role}'
+            if type_name in m.PRIMITIVES:
+                if topic.subject_strategy != "topic":
+                    errors.append(
+                        ConfigError(
+                            f"subject strategy {topic.subject_strategy!r} needs a record, not {type_name!r}",
+                            file=config.file,
+                            path=path,
+                        )
+                    )
+                continue
+            named = schemas.get(type_name)
+            if named is None:
+                near = sorted(n for n in schemas.named if n.rpartition(".")[2] == type_name.rpartition(".")[2])
+                hint = f"; did you mean {', '.join(map(repr, near))}?" if near else ""
+                errors.append(
+                    ConfigError(
+                        f"type {type_name!r} is not defined in any schema under {config.schemas}{hint}",
+                        file=config.file,
+                        path=path,
+                    )
+                )
+            elif topic.subject_strategy != "topic" and not isinstance(named, m.Record):
+                errors.append(
+                    ConfigError(
+                        f"subject strategy {topic.subject_strategy!r} needs a record, {type_name!r} is a {named.kind}",
+                        file=config.file,
+                        path=path,
+                    )
+                )
+    if errors:
+        raise InputErrors(errors)

@@ -1,0 +1,160 @@
+"""The base class of generated records: an `AvroModel` that answers with its exact source schema.
+
+dataclasses-avroschema derives a schema from a class by reflection, which cannot express every
+schema (a field called `class`, unions of two record types of the same shape, recursive
+containers, top-level unions...). Generated classes therefore carry their source schema and
+generated conversion code (`to_avro` / `from_avro`); this base keeps the AvroModel API
+(`avro_schema`, `serialize`, `deserialize`, `validate`, `fake`, `to_dict`...) on top of them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import io
+import json
+import random
+from collections.abc import Mapping
+from typing import Any, ClassVar, Self
+
+import fastavro
+import fastavro.validation
+from dataclasses_avroschema import AvroModel
+
+from .datagen import random_datum
+from .schema import fastavro_schema, parse_writer_schema
+
+
+class AvroEnum(enum.Enum):
+    """Base of every generated enum: members' values are the Avro symbols."""
+
+    # Set by each generated enum: its source schema as JSON text (a dunder, so not a member).
+    __avro_schema__: ClassVar[str]
+
+    @classmethod
+    def avro_schema_to_python(cls) -> dict[str, Any]:
+        """The source schema (a fresh copy), exactly as written in the .avsc file."""
+        schema: dict[str, Any] = json.loads(cls.__avro_schema__)
+        return schema
+
+    @classmethod
+    def avro_schema(cls) -> str:
+        return json.dumps(cls.avro_schema_to_python())
+
+
+class AvroRecord(AvroModel):
+    """Base of every generated record class."""
+
+    # Set by each generated class: its self-contained source schema as JSON text.
+    __avro_schema__: ClassVar[str]
+
+    @classmethod
+    def avro_schema_to_python(
+        cls,
+        parent: Any = None,
+        case_type: str | None = None,
+    ) -> dict[str, Any]:
+        """The source schema (a fresh copy), exactly as written in the .avsc file."""
+        schema: dict[str, Any] = json.loads(cls.__avro_schema__)
+        if case_type is not None:
+            from dataclasses_avroschema import case
+
+            cased: Any = case.case_record(schema, case_type)
+            return dict(cased)
+        return schema
+
+    @classmethod
+    def avro_schema(cls, case_type: str | None = None, **kwargs: Any) -> str:
+        return json.dumps(cls.avro_schema_to_python(case_type=case_type), **kwargs)
+
+    @classmethod
+    def generate_schema(cls, schema_type: str = "avro") -> Any:
+        return cls.avro_schema_to_python()
+
+    @classmethod
+    def get_fullname(cls) -> str:
+        schema = cls.avro_schema_to_python()
+        name: str = schema["name"]
+        if "." in name or not schema.get("namespace"):
+            return name
+        return f"{schema['namespace']}.{name}"
+
+    @classmethod
+    def parsed_schema(cls) -> Any:
+        """The schema parsed by fastavro (cached per class)."""
+        parsed = cls.__dict__.get("_avro_parsed")
+        if parsed is None:
+            parsed = fastavro_schema(cls.avro_schema_to_python())
+            type.__setattr__(cls, "_avro_parsed", parsed)
+        return parsed
+
+    # Generated per class.
+    def to_avro(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @classmethod
+    def from_avro(cls, datum: Mapping[str, Any]) -> Self:
+        raise NotImplementedError
+
+    def asdict(self) -> dict[str, Any]:
+        """The record as fastavro writes it (enums as symbols, logical types as Avro values)."""
+        return self.to_avro()
+
+    def serialize(self, serialization_type: str = "avro") -> bytes:
+        """Avro binary (schemaless) of this record, or Avro JSON with `"avro-json"`."""
+        if serialization_type == "avro":
+            out = io.BytesIO()
+            fastavro.schemaless_writer(out, self.parsed_schema(), self.to_avro())
+            return out.getvalue()
+        if serialization_type == "avro-json":
+            text = io.StringIO()
+            fastavro.json_writer(text, self.parsed_schema(), [self.to_avro()])
+            return text.getvalue().encode()
+        raise ValueError(f"serialization_type must be 'avro' or 'avro-json', not {serialization_type!r}")
+
+    @classmethod
+    def deserialize(
+        cls,
+        data: bytes,
+        serialization_type: str = "avro",
+        create_instance: bool = True,
+        writer_schema: Any = None,
+    ) -> Any:
+        """Decode Avro binary written with this schema, or with `writer_schema` (resolved)."""
+        reader = cls.parsed_schema()
+        datum: Any
+        if serialization_type == "avro":
+            writer = reader if writer_schema is None else parse_writer_schema(writer_schema)
+            datum = fastavro.schemaless_reader(
+                io.BytesIO(data),
+                writer,
+                reader if writer is not reader else None,
+                return_named_type=True,
+            )
+        elif serialization_type == "avro-json":
+            datum = next(iter(fastavro.json_reader(io.StringIO(data.decode()), reader)))
+        else:
+            raise ValueError(f"serialization_type must be 'avro' or 'avro-json', not {serialization_type!r}")
+        obj = cls.from_avro(datum)
+        return obj if create_instance else obj.to_dict()
+
+    @classmethod
+    def parse_obj(cls, data: Mapping[str, Any]) -> Self:
+        """Build an instance from a dict keyed by Avro field names (as `to_avro` returns)."""
+        return cls.from_avro(data)
+
+    def validate(self) -> bool:
+        """True if the record is valid for its schema; raises fastavro's ValidationError if not."""
+        return bool(fastavro.validation.validate(self.to_avro(), self.parsed_schema(), raise_errors=True))
+
+    @classmethod
+    def fake(cls, **data: Any) -> Self:
+        """A random valid instance; keyword arguments (Python attribute names) override fields."""
+        datum = random_datum(cls.parsed_schema(), random.Random())
+        out = io.BytesIO()
+        fastavro.schemaless_writer(out, cls.parsed_schema(), datum)
+        obj = cls.deserialize(out.getvalue())
+        return dataclasses.replace(obj, **data) if data else obj  # type: ignore[no-any-return]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)  # type: ignore[call-overload, no-any-return]
