@@ -6,12 +6,15 @@ separators, ending in ``.avsc``) with their JSON, where later files use named ty
 in earlier ones, so parsing them in list order with one shared ``named_schemas`` dictionary
 works (``cycles=True`` is the exception: see there). File names do not reveal that order.
 
-Every schema is valid for both fastavro and Apache Avro's Python parser: names and symbols
-match ``[A-Za-z_][A-Za-z0-9_]*``, full names are unique, references point at types defined
-before, unions never nest and never repeat an unnamed type (a logical type counts as its
-underlying type), and every default is valid JSON encoding of its type (a union default
-matches the first branch, also inside record, array and map defaults). Recursion always has
-a way out (a nullable union, an array or a map), so every schema has finite values.
+Every schema is valid Avro and parses with fastavro (Apache Avro's Python parser agrees,
+except that it misreads ``"namespace": ""``; see the tests): names and symbols match
+``[A-Za-z_][A-Za-z0-9_]*``, full names are unique, references point at types defined before,
+unions never nest and never repeat an unnamed type (a logical type counts as its underlying
+type), and every default is the valid JSON encoding of its type (a union default matches
+the first branch, also inside record, array and map defaults; logical defaults convert:
+real UUIDs, decimals within precision, dates and times within years 1-9999). Recursion
+always has a way out (a nullable union, an array or a map), so every schema has finite
+values.
 
 Coverage: every primitive, also as ``{"type": ...}`` with custom properties; records (empty,
 nested, recursive, mutually recursive), enums, fixed, arrays, maps, unions of all of these;
@@ -245,9 +248,10 @@ def avro_schema_files(
     """Random sets of 1..``max_files`` schema files: ``[(relative_path, json_value), ...]``.
 
     Each file is mostly a record (else an enum, a fixed, or a union); every record or union
-    file after the first uses at least one named type of an earlier file (its first field, or
-    one of its branches), by full name or, within the same namespace, by short name. In list order each file only needs the ones
-    before it. Paths are either ``<full name>.avsc`` or ``<namespace as dirs>/<name>.avsc``.
+    file after the first uses at least one named type of an earlier file (in its first field,
+    or as a branch), by full name or, within the same namespace, by short name. In list order
+    each file only needs the ones before it. Paths are ``<full name>.avsc`` or
+    ``<namespace as directories>/<name>.avsc`` (``union_<i>.avsc`` for a union).
 
     ``cycles=True`` (needs ``max_files >= 2``) makes the first two files records in two
     different namespaces that use each other: the first has a field ``["null", "<second's
@@ -350,6 +354,7 @@ class _Builder:
         self.forward: dict[str, bool] = {}
         self.namespace = ""
         self.named_left = options.max_named_types
+        self.aliases_used: set[str] = set()
 
     # -- drawing helpers --------------------------------------------------------------------
 
@@ -436,8 +441,16 @@ class _Builder:
         return header, _join(namespace, simple)
 
     def aliases(self, simple: str) -> list[str]:
-        forms = (f"Old{simple}", f"legacy.v0.{simple}", f"{simple}V1")
-        return self.draw(st.lists(st.sampled_from(forms), min_size=1, max_size=2, unique=True))
+        """1-2 aliases, short or full, that no other type of the schema also uses."""
+        forms = [f"Old{simple}", f"legacy.v0.{simple}", f"{simple}V1"]
+        forms = [alias for alias in forms if alias not in self.aliases_used] or [
+            f"{simple}Alias{len(self.aliases_used)}"
+        ]
+        chosen: list[str] = self.draw(
+            st.lists(st.sampled_from(forms), min_size=1, max_size=2, unique=True)
+        )
+        self.aliases_used.update(chosen)
+        return chosen
 
     def reference(self, full: str) -> str:
         """How ``full`` is written here: the short name works within its own namespace."""
@@ -663,7 +676,7 @@ class _Builder:
                     )
                 else:
                     type_json, type_model = self.any_type(depth + 1)
-                field, field_model = self.field(field_name, type_json, type_model, names)
+                field, field_model = self.field(field_name, type_json, type_model)
                 fields.append(field)
                 model["fields"].append(field_model)
             header["fields"] = fields
@@ -686,7 +699,7 @@ class _Builder:
         return names[: self.options.max_fields]
 
     def field(
-        self, name: str, type_json: Any, type_model: Any, names: list[str]
+        self, name: str, type_json: Any, type_model: Any
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         field: dict[str, Any] = {"name": name, "type": type_json}
         model: dict[str, Any] = {"name": name, "type": type_model}

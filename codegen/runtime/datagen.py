@@ -123,9 +123,7 @@ class DatumGenerator:
         self._named: dict[str, Any] = {}
         self._collect(schema)
         hinted = schema.get("__named_schemas") if isinstance(schema, dict) else None
-        for source in (hinted, named):
-            for name, definition in (source or {}).items():
-                self._named.setdefault(name, definition)
+        self._pull_references({**(named or {}), **(hinted or {})})
         self._record_heights: dict[str, float] = {}
         self._compute_heights()
         if self._height(schema) == _INF:
@@ -141,22 +139,40 @@ class DatumGenerator:
 
     # -- named types and termination ------------------------------------------------------
 
-    def _collect(self, schema: Any) -> None:
-        """Index every named type defined inline, so references work in any walk order."""
+    def _collect(self, schema: Any, references: list[str] | None = None) -> None:
+        """Index the named types defined inline, and list the names referenced."""
         if isinstance(schema, list):
             for branch in schema:
-                self._collect(branch)
+                self._collect(branch, references)
         elif isinstance(schema, dict):
             kind = schema.get("type")
             if kind in _NAMED:
                 self._named.setdefault(schema["name"], schema)
             if kind in _RECORDS:
                 for field in schema.get("fields", ()):
-                    self._collect(field["type"])
+                    self._collect(field["type"], references)
             elif kind == "array":
-                self._collect(schema["items"])
+                self._collect(schema["items"], references)
             elif kind == "map":
-                self._collect(schema["values"])
+                self._collect(schema["values"], references)
+        elif references is not None and schema not in _PRIMITIVES:
+            references.append(schema)
+
+    def _pull_references(self, available: Mapping[str, Any]) -> None:
+        """Add the named types defined elsewhere that the schema uses, directly or not."""
+        pending: list[Any] = [self.schema]
+        while pending:
+            references: list[str] = []
+            self._collect(pending.pop(), references)
+            for name in references:
+                if name in self._named:
+                    continue
+                if name not in available:
+                    raise DatagenError(
+                        f"unknown named type {name!r}: pass its definition in `named`"
+                    )
+                self._named[name] = available[name]
+                pending.append(available[name])
 
     def _resolve(self, schema: Any) -> Any:
         if isinstance(schema, str) and schema not in _PRIMITIVES:

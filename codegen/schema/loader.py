@@ -53,8 +53,16 @@ def load_directory(schema_dir: Path) -> m.SchemaSet:
 
 def load_files(paths: Iterable[Path]) -> m.SchemaSet:
     """Load and resolve the given files; raises `InputErrors` listing every problem found."""
+    return load_sources((p, None) for p in paths)
+
+
+def load_sources(sources: Iterable[tuple[Path, str | None]]) -> m.SchemaSet:
+    """Like `load_files`, for (path, text) pairs; a None text is read from the path.
+
+    Used to load schemas as they were at a git revision (the path is then only a label).
+    """
     loader = _Loader()
-    files = [loader.read_file(p) for p in paths]
+    files = [loader.read_file(p, text) for p, text in sources]
     loader.resolve()
     if not loader.errors:
         loader.check_defaults()
@@ -97,12 +105,13 @@ class _Loader:
 
     # -- pass 1: parse -------------------------------------------------------------------
 
-    def read_file(self, path: Path) -> m.SchemaFile:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            self.errors.append(SchemaError(f"cannot read file: {e}", file=path))
-            return m.SchemaFile(path=path, json=None)
+    def read_file(self, path: Path, text: str | None = None) -> m.SchemaFile:
+        if text is None:
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as e:
+                self.errors.append(SchemaError(f"cannot read file: {e}", file=path))
+                return m.SchemaFile(path=path, json=None)
         try:
             data = parse_json_text(text, path)
         except SchemaError as e:
