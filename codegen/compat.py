@@ -12,9 +12,8 @@ reimplemented here so that it can close the gaps of the Python port:
   malformed aliases is invalid, hence incompatible with everything.  See
   :func:`_default_problem` for the default rules.
 * Decimals: see :meth:`_Checker._decimal`.
-* Field aliases: a reader field whose name and aliases match two different writer fields,
-  or a writer field claimed by two reader fields, is ambiguous and therefore incompatible
-  (Java throws on the first case; readers such as fastavro silently pick one field).
+* Field aliases: the writer field of the reader field's own name wins, and aliases count
+  only without one; see :meth:`_Checker._fields` for the ambiguous cases.
 * Every message starts with a JSON pointer into the reader schema (``/fields/2/type``);
   where the writer side is a union, the writer branch index is appended, as in Java.
   The Python port lost the location below unions.
@@ -196,7 +195,11 @@ def _load_text(text: str) -> Schema | str:
         problem = next(_validation_problems(schema, (), set()), None)
     except RecursionError:
         return "schema is invalid: nested too deeply"
-    except Exception as exc:  # avro raises assorted exception types on malformed input
+    # Deliberately broad: besides its own AvroException, avro.schema lets TypeError and
+    # IndexError escape on malformed JSON and even raises a bare ``Exception`` (in
+    # EnumSchema.symbols), so no closed list of types is safe, and a checker serving the
+    # registry must report an invalid schema, never crash on one.
+    except Exception as exc:  # noqa: BLE001
         return f"schema is invalid: {_exception_text(exc)}"
     if problem is not None:
         return f"schema is invalid at {_pointer(problem[0])}: {problem[1]}"
@@ -262,9 +265,10 @@ def _default_problem(schema: Schema, value: Any, path: Path) -> Issue | None:
     Follows the spec's JSON encoding of defaults: bytes and fixed are strings of code
     points 0-255 (fixed of exactly ``size``), enums are symbols, a record default may omit
     fields that have their own default, float and double also take "NaN", "Infinity" and
-    "-Infinity", and a union default must match the union's FIRST branch: Avro 1.12
-    (Java) also accepts any branch, but Avro <= 1.11 (Java, as run by Confluent Platform
-    7) accepts only the first, so avrobind keeps the portable rule.  Logical types are
+    "-Infinity", and a union default must match the union's FIRST branch, at any depth:
+    Avro 1.12 (Java) also accepts any branch, but Avro <= 1.11 (Java, as run by Confluent
+    Platform 7) accepts only the first, so avrobind keeps the portable rule, as does the
+    generator (``codegen.schema.defaults``).  Logical types are
     checked as their underlying type.  fastavro is not used here: its parse-time
     check skips enums, fixed sizes, int ranges and nested values, and its ``validate``
     works on Python data rather than on the JSON encoding of defaults.
@@ -275,10 +279,15 @@ def _default_problem(schema: Schema, value: Any, path: Path) -> Issue | None:
         first = schema.schemas[0]
         if _default_problem(first, value, ()) is None:
             return None
-        return path, (
-            f"{shown} does not match the first branch of the union ({_describe(first)});"
-            " a union default must match its first branch"
-        )
+        for j, branch in enumerate(schema.schemas[1:], start=1):
+            if _default_problem(branch, value, ()) is None:
+                return path, (
+                    f"{shown} does not match the first branch of the union ({_describe(first)})"
+                    f" but branch {j} ({_describe(branch)}); a union default must match the"
+                    " union's first branch: put that branch first"
+                )
+        branches = ", ".join(_describe(b) for b in schema.schemas)
+        return path, f"{shown} matches no branch of the union [{branches}]"
     if kind == "null":
         ok = value is None
     elif kind == "boolean":
@@ -501,45 +510,72 @@ class _Checker:
         return min((j for j in hits if j is not None), default=None)
 
     def _fields(self, reader: RecordSchema, writer: RecordSchema) -> list[Issue]:
+        """Match each reader field to a writer field and check the pair.
+
+        The writer field of the reader field's own name wins; its aliases are consulted only
+        when there is none.  That is what Avro's Python checker (``lookup_writer_field``)
+        does.  Java's ``SchemaCompatibility.lookupWriterField`` instead collects the
+        same-name field and every alias match and throws when they are two or more fields,
+        so it rejects a field whose alias names another existing field (Apache Avro's own
+        IDL test schema read with itself, where ``nullableHash`` has the alias ``hash``),
+        and even an alias repeating the field's own name; avrobind accepts both.
+
+        Ambiguous, hence incompatible:
+
+        * no writer field of the reader field's name, and its aliases match two or more
+          writer fields (Java throws; the Python checker takes the first alias);
+        * two reader fields reaching the same writer field only through aliases: Java
+          accepts this, but a reader hands the value to one of them (fastavro: the last
+          declared) and the other gets its default or fails.
+
+        A reader field that matches a writer field by its own name never conflicts with
+        another reader field reaching that writer field through an alias: each is checked
+        against it on its own, as in Java, which has no rule about two reader fields.
+        fastavro deviates in two corners: it gives the alias-only field of such a pair its
+        default, not the value; and, walking the writer's fields in order, it fills a reader
+        field from an earlier writer field named by one of its aliases (if no reader field
+        has that name) instead of from the same-name writer field.
+        """
         issues: list[Issue] = []
-        claimed: dict[str, str] = {}  # writer field name -> reader field name
+        by_alias: dict[str, str] = {}  # writer field name -> reader field reaching it by alias
         writer_fields = writer.fields_dict  # a property that rebuilds the dict on each access
         for i, rfield in enumerate(reader.fields):
             at: Path = ("fields", str(i))
-            names = [rfield.name, *_aliases(rfield.props)]
-            matches = list(dict.fromkeys(n for n in names if n in writer_fields))
-            if len(matches) > 1:
-                shown = ", ".join(f"'{m}'" for m in matches)
-                issues.append(
-                    (
-                        at,
-                        f"reader field '{rfield.name}' is ambiguous: its name and aliases match writer fields {shown}",
-                    )
-                )
-                continue
-            if not matches:
-                if not rfield.has_default:
-                    also = (
-                        f" or any of its aliases {', '.join(names[1:])}" if len(names) > 1 else ""
-                    )
+            wfield = writer_fields.get(rfield.name)
+            if wfield is None:
+                aliases = _aliases(rfield.props)
+                matches = list(dict.fromkeys(a for a in aliases if a in writer_fields))
+                if len(matches) > 1:
+                    shown = ", ".join(f"'{m}'" for m in matches)
                     issues.append(
                         (
                             at,
-                            f"reader field '{rfield.name}' has no default and the writer has no field '{rfield.name}'{also}",
+                            f"reader field '{rfield.name}' is ambiguous: the writer has no field '{rfield.name}' and its aliases match writer fields {shown}",
                         )
                     )
-                continue
-            wname = matches[0]
-            if wname in claimed:
-                issues.append(
-                    (
-                        at,
-                        f"reader fields '{claimed[wname]}' and '{rfield.name}' both match writer field '{wname}'",
+                    continue
+                if not matches:
+                    if not rfield.has_default:
+                        also = f" or any of its aliases {', '.join(aliases)}" if aliases else ""
+                        issues.append(
+                            (
+                                at,
+                                f"reader field '{rfield.name}' has no default and the writer has no field '{rfield.name}'{also}",
+                            )
+                        )
+                    continue
+                wname = matches[0]
+                if wname in by_alias:
+                    issues.append(
+                        (
+                            at,
+                            f"reader fields '{by_alias[wname]}' and '{rfield.name}' both match writer field '{wname}' only through an alias",
+                        )
                     )
-                )
-                continue
-            claimed[wname] = rfield.name
-            issues += _prefix((*at, "type"), self.check(rfield.type, writer_fields[wname].type))
+                    continue
+                by_alias[wname] = rfield.name
+                wfield = writer_fields[wname]
+            issues += _prefix((*at, "type"), self.check(rfield.type, wfield.type))
         return issues
 
     @staticmethod
