@@ -116,6 +116,162 @@ def registry_serve(host: str, port: int, data: str | None) -> None:
     serve(host=host, port=port, data=data)
 
 
+# --- sync and check ------------------------------------------------------------------------
+
+
+def _registry_client(config: Any) -> Any:
+    """The async registry client for `config.registry` with auth/TLS from AVROBIND_REGISTRY_*."""
+    from codegen.errors import ConfigError
+    from codegen.runtime.errors import RegistryConfigError
+    from codegen.runtime.registry import AsyncSchemaRegistryClient, RegistryConfig
+
+    if config.registry is None:
+        raise InputErrors(
+            [
+                ConfigError(
+                    "no registry URL: pass --registry URL, set AVROBIND_REGISTRY_URL, "
+                    "or set registry in [tool.avrobind]"
+                )
+            ]
+        )
+    try:
+        return AsyncSchemaRegistryClient(RegistryConfig.from_env(url=config.registry))
+    except RegistryConfigError as e:
+        raise InputErrors([ConfigError(str(e))]) from None
+
+
+@cli.command()
+@config_options
+@click.option("--registry", "registry_url", help="Registry URL (default: AVROBIND_REGISTRY_URL, then [tool.avrobind].registry).")
+@click.option("--dry-run", is_flag=True, help="Print the plan and the compatibility verdicts; change nothing.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@handles_input_errors
+def sync(
+    config_file: Path | None,
+    schemas: Path | None,
+    out: Path | None,
+    package: str | None,
+    registry_url: str | None,
+    dry_run: bool,
+    fmt: str,
+) -> None:
+    """Register every subject's schema and set its level (compatibility checked first)."""
+    from codegen.config import check_topics
+    from codegen.schema.loader import load_directory
+    from codegen.subjects import subject_schemas
+    from codegen.sync import dumps, run_sync
+
+    config = _load(config_file, schemas, out, package, registry=registry_url)
+    schema_set = load_directory(config.schemas)
+    check_topics(config, schema_set)
+    specs = subject_schemas(config, schema_set)
+    client = _registry_client(config)
+    result = run_sync(specs, client, dry_run=dry_run)
+    if fmt == "json":
+        click.echo(dumps(result))
+    else:
+        _print_sync(result)
+    if result.error and fmt == "json":
+        click.echo(f"avrobind sync: {result.error}", err=True)
+    sys.exit(result.exit_code)
+
+
+def _print_sync(result: Any) -> None:
+    head = f"registry {result.registry}" + (" (dry run: nothing is changed)" if result.dry_run else "")
+    click.echo(head)
+    rows = [("SUBJECT", "ACTION", "LEVEL", "VERSION", "ID", "COMPATIBILITY")]
+    for p in result.subjects:
+        level = p.spec.level
+        if "set-level" in p.actions:
+            level += f" (was {p.registry_level or 'unset'})"
+        if p.version is not None:
+            version = str(p.version)
+        elif p.latest_version is not None:
+            version = f"{p.latest_version} -> new"
+        else:
+            version = "new" if p.registers else "-"
+        verdict = {None: "-" if not p.registers else "new subject", True: "compatible", False: "INCOMPATIBLE"}[p.compatible]
+        if p.checked:
+            verdict += f" ({', '.join(p.checked)})"
+        rows.append(
+            (p.spec.subject, ", ".join(p.actions) or "unchanged", level, version, "-" if p.schema_id is None else str(p.schema_id), verdict)
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        click.echo("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    for p in result.incompatible:
+        click.echo(f"incompatible: {p.spec.subject} (level {p.spec.level}):")
+        for m in p.messages:
+            click.echo(f"  {m}")
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    s = result.summary()
+    if result.exit_code == 0:
+        if result.dry_run:
+            click.echo(
+                f"plan: {s['new_versions']} to register, {s['level_changes']} level(s) to set, "
+                f"{s['unchanged']} unchanged; nothing applied (dry run)"
+            )
+        else:
+            click.echo(f"done: {s['registered']} registered, {s['levels_set']} level(s) set, {s['unchanged']} unchanged")
+        return
+    click.echo(f"error: {result.error}", err=True)
+    if not result.dry_run and (s["registered"] or s["levels_set"]):
+        click.echo(
+            f"applied before the failure: {s['registered']} registered, {s['levels_set']} level(s) set; "
+            "re-run `avrobind sync` to finish",
+            err=True,
+        )
+
+
+@cli.command()
+@config_options
+@click.option("--against", "ref", default="HEAD", show_default=True, help="Git ref whose schemas the working tree must stay compatible with.")
+@click.option("-v", "--verbose", is_flag=True, help="Also say which commits were compared or skipped.")
+@handles_input_errors
+def check(config_file: Path | None, schemas: Path | None, out: Path | None, package: str | None, ref: str, verbose: bool) -> None:
+    """Fail when generated code is stale or a schema change breaks compatibility with REF."""
+    from codegen.generate import build
+    from codegen.gitcheck import check_against
+    from codegen.render import diff
+
+    config = _load(config_file, schemas, out, package)
+    schema_set, rendered = build(config)
+    stale = diff(config.package_dir, rendered)
+    where = _show_path(config.package_dir)
+    if stale.stale:
+        click.echo(f"{where} is stale; run `avrobind generate`:")
+        for line in stale.lines():
+            click.echo(f"  {line}")
+    else:
+        click.echo(f"{where} is up to date ({len(rendered.files)} files)")
+    report = check_against(config, schema_set, ref)
+    label = ref if report.commit is None else f"{ref} ({report.commit[:7]})"
+    click.echo(f"compatibility against {label}:")
+    width = max((len(c.subject) for c in report.subjects), default=0)
+    for c in report.subjects:
+        status = c.status.upper() if c.status == "incompatible" else c.status
+        line = f"  {status:<12}  {c.subject:<{width}}  {c.level}"
+        if c.status == "new":
+            line += f"  (not at {ref}: nothing to check)"
+        elif verbose and c.compared:
+            line += f"  (against {', '.join(c.compared)})"
+        click.echo(line)
+        for m in c.messages:
+            click.echo(f"      {m}")
+    if verbose or report.commit is None:
+        for note in report.notes:
+            click.echo(f"  note: {note}")
+    problems = []
+    if stale.stale:
+        problems.append("generated code is stale")
+    if report.incompatible:
+        problems.append(f"{len(report.incompatible)} incompatible subject(s)")
+    if problems:
+        click.echo(f"avrobind check: {'; '.join(problems)}", err=True)
+        sys.exit(EXIT_STALE)
+
+
 def main() -> None:
     cli(prog_name="avrobind")
 
