@@ -181,6 +181,8 @@ def _print_sync(result: Any) -> None:
     click.echo(head)
     rows = [("SUBJECT", "ACTION", "LEVEL", "VERSION", "ID", "COMPATIBILITY")]
     for p in result.subjects:
+        if not p.known:
+            continue  # the run failed before the registry's state for it was read
         level = p.spec.level
         if "set-level" in p.actions:
             level += f" (was {p.registry_level or 'unset'})"
@@ -197,7 +199,7 @@ def _print_sync(result: Any) -> None:
             (p.spec.subject, ", ".join(p.actions) or "unchanged", level, version, "-" if p.schema_id is None else str(p.schema_id), verdict)
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for r in rows:
+    for r in rows if len(rows) > 1 else []:
         click.echo("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
     for p in result.incompatible:
         click.echo(f"incompatible: {p.spec.subject} (level {p.spec.level}):")

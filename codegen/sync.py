@@ -51,6 +51,7 @@ class SubjectPlan:
     """One subject: its state on the registry, the planned actions, the verdict, the outcome."""
 
     spec: SubjectSchema
+    known: bool = False  # the registry's state was read
     actions: list[str] = field(default_factory=list)
     registry_level: str | None = None  # the subject's own level (None: unset)
     latest_version: int | None = None
@@ -74,7 +75,8 @@ class SubjectPlan:
             "topic": s.topic,
             "role": s.role,
             "type": s.type_name,
-            "actions": self.actions or ["unchanged"],
+            "known": self.known,
+            "actions": self.actions or (["unchanged"] if self.known else []),
             "level": s.level,
             "registry_level": self.registry_level,
             "latest_version": self.latest_version,
@@ -106,7 +108,7 @@ class SyncResult:
     def summary(self) -> dict[str, int]:
         return {
             "subjects": len(self.subjects),
-            "unchanged": sum(1 for p in self.subjects if not p.actions),
+            "unchanged": sum(1 for p in self.subjects if p.known and not p.actions),
             "new_versions": sum(1 for p in self.subjects if p.registers),
             "level_changes": sum(1 for p in self.subjects if SET_LEVEL in p.actions),
             "registered": sum(1 for p in self.subjects if "registered" in p.applied),
@@ -175,10 +177,15 @@ class Sync:
 
     async def _sync(self, result: SyncResult, dry_run: bool) -> None:
         layers = _layers(result.subjects)
-        for layer in layers:
-            await self._each(layer, self._state)
+        for i, layer in enumerate(layers):
+            if i == 0 and layer:
+                # One subject first: an unreachable or refusing registry then fails once,
+                # not once per concurrent request.
+                await self._state(layer[0])
+                layer = layer[1:]
+            await self._each(layer, self._state, reads=True)
         changing = [p for p in result.subjects if p.registers]
-        await self._each(changing, self._verdict)
+        await self._each(changing, self._verdict, reads=True)
         blocked = [p for p in changing if p.mode not in (None, "READWRITE")]
         if result.incompatible:
             result.exit_code = EXIT_INCOMPATIBLE
@@ -210,16 +217,34 @@ class Sync:
         for layer in layers:
             await self._each([p for p in layer if p.registers], self._register)
 
-    async def _each(self, plans: Iterable[SubjectPlan], step: Callable[[SubjectPlan], Awaitable[None]]) -> None:
-        """Run `step` for every plan, at most `concurrency` at a time; every call finishes
-        before the first failure is raised, so what was applied is known."""
+    async def _each(
+        self,
+        plans: Iterable[SubjectPlan],
+        step: Callable[[SubjectPlan], Awaitable[None]],
+        *,
+        reads: bool = False,
+    ) -> None:
+        """Run `step` for every plan, at most `concurrency` at a time, and raise the first failure.
+
+        Steps that only read are cancelled at the first failure; steps that write all finish,
+        so that what was applied is known.
+        """
 
         async def gated(plan: SubjectPlan) -> None:
             async with self._gate:
                 await step(plan)
 
-        outcomes = await asyncio.gather(*(gated(p) for p in plans), return_exceptions=True)
-        failures = [o for o in outcomes if isinstance(o, BaseException)]
+        tasks = [asyncio.ensure_future(gated(p)) for p in plans]
+        if not tasks:
+            return
+        if reads:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in tasks:
+                task.cancel()
+        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        failures = [
+            o for o in outcomes if isinstance(o, BaseException) and not isinstance(o, asyncio.CancelledError)
+        ]
         # An incompatibility is the most useful thing to report, then any other failure.
         failures.sort(key=lambda e: not isinstance(e, IncompatibleSchemaError))
         if failures:
@@ -264,6 +289,7 @@ class Sync:
                 self._versions[(spec.subject, latest.version)] = latest
         if plan.registry_level != spec.level:
             plan.actions.append(SET_LEVEL)
+        plan.known = True
 
     # -- 2. verdicts
 

@@ -107,30 +107,39 @@ def test_compatible_edit_passes(repo: Project) -> None:
 
 
 def test_transitive_level_checks_every_committed_version(repo: Project) -> None:
-    # Commit 2 adds a field with a default (compatible); the working tree drops the default,
-    # which is compatible with commit 2 but not with the first version (which lacks the field).
-    for rel in ("status/telescope_status.avsc", "data/observation.avsc"):
-        repo.add_field(rel, {"name": "dome", "type": "string", "default": "open"})
+    # Three commits: the original (fixture); one adding `dome` with a default (compatible);
+    # one touching another file only (so the status schema repeats and is compared once).
+    # The working tree then drops the default: compatible with the last version, not with the
+    # first one, which has no `dome` to read.
+    dome = {"name": "dome", "type": "string", "default": "open"}
+    for rel in ("status/telescope_status.avsc", "acknowledgments/command_acknowledgment.avsc"):
+        repo.add_field(rel, dome)
     generate(repo)
     commit(repo.root, "add dome with a default")
+    repo.add_field("data/observation.avsc", OPTIONAL_SEEING)
+    generate(repo)
+    commit(repo.root, "observation: seeing")
 
     def drop_default(schema: dict[str, Any]) -> None:
         del schema["fields"][-1]["default"]
 
-    for rel in ("status/telescope_status.avsc", "data/observation.avsc"):
+    for rel in ("status/telescope_status.avsc", "acknowledgments/command_acknowledgment.avsc"):
         repo.edit(rel, drop_default)
     generate(repo)
 
     run = check(repo, "-v")
 
     assert run.exit_code == 1, run.output
+    first, second, _ = git(repo.root, "log", "--reverse", "--format=%h", "--abbrev=7").split()
     # BACKWARD_TRANSITIVE catches it through the first commit ...
-    assert verdict(run, "telescope.status-value")[0:3:2] == ["INCOMPATIBLE", "BACKWARD_TRANSITIVE"]
-    first = git(repo.root, "rev-list", "--max-parents=0", "HEAD").strip()[:7]
+    status = verdict(run, "telescope.status-value")
+    assert status[0:3:2] == ["INCOMPATIBLE", "BACKWARD_TRANSITIVE"]
+    assert " ".join(status[3:]) == f"(against commit {first}, commit {second})"
     assert f"reading commit {first} data with new" in run.stdout
+    assert f"reading commit {second} data" not in run.stdout
     assert "(field dome)" in run.stdout
     # ... while plain BACKWARD only compares with HEAD, where the field exists.
-    assert verdict(run, "telescope.data-value")[0:3:2] == ["compatible", "BACKWARD"]
+    assert verdict(run, "telescope.acknowledgments-value")[0:3:2] == ["compatible", "BACKWARD"]
 
 
 def test_stale_generated_code_fails(repo: Project) -> None:

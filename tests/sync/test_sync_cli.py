@@ -60,7 +60,7 @@ def test_first_sync_registers_every_subject_and_level(project: Project, registry
     # fields of the .avsc file, the shared SkyPosition inlined.
     data = latest["telescope.data-value"]
     assert "references" not in data or not data["references"]
-    parsed = parse_schema(json.loads(data["schema"]), named_schemas={})
+    parsed: Any = parse_schema(json.loads(data["schema"]), named_schemas={})
     source = project.schema("data/observation.avsc")
     assert [f["name"] for f in parsed["fields"]] == [f["name"] for f in source["fields"]]
     target = next(f for f in parsed["fields"] if f["name"] == "target")
@@ -232,6 +232,27 @@ def test_a_500_answered_once_is_retried(
     assert run.exit_code == 0, run.output
     assert recorder.count("POST", path) == 2
     assert all_versions(registry_url) == {s: [1] for s in SUBJECTS}
+
+
+def test_registry_refusing_at_registration_exits_1(
+    project: Project, registry_url: str, recorder: Recorder
+) -> None:
+    # A double: the local registry judges with the same checker as the offline check, so it
+    # cannot be made to disagree with it; a foreign registry (Confluent's Java checker) can.
+    assert sync(project, registry_url).exit_code == 0
+    project.add_field("data/observation.avsc", OPTIONAL_SEEING)
+    path = "/subjects/telescope.data-value/versions"
+    body = json.dumps({"error_code": 409, "message": "Schema being registered is incompatible"})
+    recorder.faults[("POST", path)] = [
+        httpx.Response(409, content=body.encode(), headers={"Content-Type": "application/json"})
+    ]
+
+    run = sync(project, registry_url)
+
+    assert run.exit_code == 1, run.output
+    assert "incompatible: telescope.data-value" in run.stdout
+    assert "Schema being registered is incompatible" in run.stdout
+    assert versions(registry_url, "telescope.data-value") == [1]
 
 
 def test_references_register_shared_types_as_their_own_subjects(
