@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import codegen.topics
 from codegen import plan as planning
 from codegen import render
 from codegen.config import Config, check_topics
@@ -25,7 +26,10 @@ def build(config: Config) -> tuple[SchemaSet, render.Rendered]:
     schemas = load_directory(config.schemas)
     check_topics(config, schemas)
     plan = planning.build(schemas, config.package)
-    return schemas, render.render(plan, sources_root=config.schemas.parent)
+    extra: dict[str, str] = {}
+    if config.topics:
+        extra["topics.py"] = codegen.topics.render_topics(plan, config, schemas)
+    return schemas, render.render(plan, sources_root=config.schemas.parent, extra=extra)
 
 
 def generate(config: Config, *, check: bool = False) -> GenerateResult:

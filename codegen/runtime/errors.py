@@ -144,3 +144,106 @@ class OperationNotPermittedError(RegistryError):
 
 class ReferenceExistsError(RegistryError):
     """The schema or subject is still referenced by another schema (error 42206)."""
+
+
+# --- wire format, serdes and Kafka clients --------------------------------------------------
+
+
+class SerializationError(AvrobindError, ValueError):
+    """A value could not be encoded for its schema (wrong type, out of range...).
+
+    ``subject`` names the registry subject the value was encoded for.
+    """
+
+    def __init__(self, text: str, *, subject: str | None = None) -> None:
+        super().__init__(text)
+        self.subject = subject
+
+
+class DeserializationError(AvrobindError):
+    """A message could not be decoded; the base of every decoding error.
+
+    ``topic``, ``partition`` and ``offset`` locate the message and ``schema_id`` is the id
+    in its header; each is None when unknown (a serde does not know where its bytes came
+    from). ``field`` is ``"key"`` or ``"value"`` when known.
+    """
+
+    def __init__(
+        self,
+        text: str,
+        *,
+        topic: str | None = None,
+        partition: int | None = None,
+        offset: int | None = None,
+        schema_id: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(text)
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.schema_id = schema_id
+        self.field = field
+
+    def locate(self, topic: str, partition: int, offset: int, field: str | None = None) -> None:
+        """Record where the message came from (its text then names the place)."""
+        self.topic, self.partition, self.offset = topic, partition, offset
+        if field is not None and self.field is None:
+            self.field = field
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.topic is None:
+            return text
+        where = f"{self.field} of " if self.field else ""
+        return f"{text} ({where}{self.topic}[{self.partition}]@{self.offset})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore_error, (type(self), self.args, dict(self.__dict__)))
+
+
+class InvalidMagicByteError(DeserializationError):
+    """The first byte is not the Confluent wire format's magic byte 0 (``magic`` holds it)."""
+
+    def __init__(self, magic: int, **context: Any) -> None:
+        super().__init__(
+            f"not in the Confluent wire format: the first byte is {magic:#04x}, expected 0x00 "
+            "(was it written without a schema registry serializer?)",
+            **context,
+        )
+        self.magic = magic
+
+
+class TruncatedMessageError(DeserializationError):
+    """The bytes end before the 5-byte header or the Avro body does (``size`` is their length)."""
+
+    def __init__(self, text: str, *, size: int, **context: Any) -> None:
+        super().__init__(text, **context)
+        self.size = size
+
+
+class UnknownSchemaIdError(SchemaNotFoundError, DeserializationError):
+    """A message names a schema id the registry does not have.
+
+    A ``SchemaNotFoundError`` (``schema_id`` is the id) and a ``DeserializationError``, so
+    either ``except`` catches it.
+    """
+
+    def __init__(self, schema_id: int, **context: Any) -> None:
+        location = {
+            k: context.pop(k) for k in ("topic", "partition", "offset", "field") if k in context
+        }
+        SchemaNotFoundError.__init__(
+            self,
+            schema_id,
+            f"the message was written with schema id {schema_id}, which the schema registry "
+            "does not have (deleted, or another registry)",
+            **context,
+        )
+        self.topic = location.get("topic")
+        self.partition = location.get("partition")
+        self.offset = location.get("offset")
+        self.field = location.get("field")
+
+    def __str__(self) -> str:
+        return DeserializationError.__str__(self)

@@ -22,6 +22,20 @@ from .telescope.status import (
     TelescopeStatus,
     WeatherConditions,
 )
+from .topics import (
+    TelescopeAcknowledgmentsConsumer,
+    TelescopeAcknowledgmentsProducer,
+    TelescopeAcknowledgmentsSerde,
+    TelescopeCommandsConsumer,
+    TelescopeCommandsProducer,
+    TelescopeCommandsSerde,
+    TelescopeDataConsumer,
+    TelescopeDataProducer,
+    TelescopeDataSerde,
+    TelescopeStatusConsumer,
+    TelescopeStatusProducer,
+    TelescopeStatusSerde,
+)
 
 __all__ = [
     "AckStatus",
@@ -32,8 +46,20 @@ __all__ = [
     "Observation",
     "ReferenceFrame",
     "SkyPosition",
+    "TelescopeAcknowledgmentsConsumer",
+    "TelescopeAcknowledgmentsProducer",
+    "TelescopeAcknowledgmentsSerde",
     "TelescopeCommand",
+    "TelescopeCommandsConsumer",
+    "TelescopeCommandsProducer",
+    "TelescopeCommandsSerde",
+    "TelescopeDataConsumer",
+    "TelescopeDataProducer",
+    "TelescopeDataSerde",
     "TelescopeState",
     "TelescopeStatus",
+    "TelescopeStatusConsumer",
+    "TelescopeStatusProducer",
+    "TelescopeStatusSerde",
     "WeatherConditions",
 ]

@@ -19,7 +19,10 @@ The *datum format* is what ``fastavro.schemaless_writer`` accepts and what
 Every generated datum survives fastavro ``write → read(return_named_type=True) → write``:
 the read value equals the datum and both writes give the same bytes. Where fastavro's writer
 would pick another union branch than the generated one (``["long", "int"]`` cannot carry an
-int branch value, ``["bytes", decimal]`` cannot carry plain bytes...) that branch is avoided.
+int branch value, ``[decimal, "bytes"]`` cannot carry plain bytes...), that branch is
+avoided. So are valid values fastavro's writer rejects: the tuple of an enum or fixed
+defined inline, at any depth inside an array or map that is itself a union value (fastavro
+validates those containers branch by branch and matches tuples to records only).
 Floats are never NaN (NaN != NaN); they may be infinite.
 
 Schemas are *parsed* schemas, as ``fastavro.parse_schema`` returns them: every name is a full
@@ -161,18 +164,21 @@ class DatumGenerator:
     def _pull_references(self, available: Mapping[str, Any]) -> None:
         """Add the named types defined elsewhere that the schema uses, directly or not."""
         pending: list[Any] = [self.schema]
+        missing: list[str] = []
         while pending:
             references: list[str] = []
             self._collect(pending.pop(), references)
             for name in references:
                 if name in self._named:
                     continue
-                if name not in available:
-                    raise DatagenError(
-                        f"unknown named type {name!r}: pass its definition in `named`"
-                    )
-                self._named[name] = available[name]
-                pending.append(available[name])
+                if name in available:
+                    self._named[name] = available[name]
+                    pending.append(available[name])
+                else:
+                    missing.append(name)  # unless a definition pulled later has it inline
+        missing = [name for name in missing if name not in self._named]
+        if missing:
+            raise DatagenError(f"unknown named type {missing[0]!r}: pass its definition in `named`")
 
     def _resolve(self, schema: Any) -> Any:
         if isinstance(schema, str) and schema not in _PRIMITIVES:

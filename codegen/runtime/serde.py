@@ -1,0 +1,866 @@
+"""Serdes: typed values <-> Confluent-framed Avro bytes, with the schema registry.
+
+Three layers, each usable alone:
+
+- A ``Codec`` turns values of one schema into Avro binary and back: ``RecordCodec`` for
+  generated records, ``EnumCodec`` for generated enums, ``ModelCodec`` for hand-written
+  dataclasses-avroschema ``AvroModel`` classes, ``PlainCodec`` for any other schema whose
+  Python value is fastavro's (primitives, fixed). ``codec_for`` picks one.
+- ``SubjectSerde`` (sync, ``SchemaRegistryClient``) and ``AsyncSubjectSerde`` (asyncio,
+  ``AsyncSchemaRegistryClient``) frame one codec under one registry subject:
+  ``serialize(value) -> bytes`` and ``deserialize(data) -> value``.
+- ``TopicSerde`` / ``AsyncTopicSerde`` hold the key and value serdes of one topic
+  (``serialize``/``deserialize`` for values, ``serialize_key``/``deserialize_key`` for keys).
+  Generated ``<Topic>Serde`` classes are ``TopicSerde`` subclasses with everything embedded.
+
+Registration: with ``auto_register=True`` (the default) the first ``serialize`` registers the
+schema under its subject (the registry answers with the existing id when it has it); with
+``auto_register=False`` it looks the schema up under the subject (in any version) and raises
+``SchemaNotFoundError`` when it is not there -- register it with ``avrobind sync`` first.
+
+Reading: the header's schema id is resolved once per id. A writer schema with the same Parsing
+Canonical Form as the serde's own is read directly; another one (an older or newer version) is
+fetched, parsed once and resolved against the serde's schema by fastavro (fields the reader
+lacks are dropped, missing ones take their defaults). After the first message of each schema
+id, neither direction makes an HTTP request.
+
+Keys and values of a primitive ``"bytes"`` schema are written raw after the header, without
+Avro's length prefix: that is what Confluent's serializers (Java, and confluent-kafka's
+``AvroSerializer``) do, so they interoperate. Every other schema's body is exactly what
+``fastavro.schemaless_writer`` writes.
+
+Subject names (``subject_strategy``): ``"topic"`` gives ``<topic>-key`` / ``<topic>-value``,
+``"record"`` the schema's full name, ``"topic-record"`` ``<topic>-<full name>``; primitives are
+named by their type (``"string"``), as confluent-kafka does.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from types import TracebackType
+from typing import Any, ClassVar, Final, Generic, Self, TypeVar, cast
+
+import fastavro
+from dataclasses_avroschema import AvroModel
+from fastavro.schema import expand_schema, to_parsing_canonical_form
+
+from .errors import (
+    AvrobindError,
+    DeserializationError,
+    SchemaNotFoundError,
+    SerializationError,
+    TruncatedMessageError,
+    UnknownSchemaIdError,
+)
+from .model import AvroEnum, AvroRecord
+from .registry import (
+    AsyncSchemaRegistryClient,
+    RegistryConfig,
+    SchemaInfo,
+    SchemaReference,
+    SchemaRegistryClient,
+)
+from .schema import fastavro_schema, fastavro_view
+from .wire import HEADER_SIZE, header, parse_header
+
+__all__ = [
+    "STRATEGIES",
+    "AsyncSubjectSerde",
+    "AsyncTopicSerde",
+    "Codec",
+    "EnumCodec",
+    "ModelCodec",
+    "PlainCodec",
+    "RecordCodec",
+    "SubjectSerde",
+    "TopicSerde",
+    "TopicSpec",
+    "codec_for",
+    "subject_name",
+]
+
+T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
+R = TypeVar("R", bound=AvroRecord)
+E = TypeVar("E", bound=AvroEnum)
+M = TypeVar("M", bound=AvroModel)
+
+STRATEGIES: Final = ("topic", "record", "topic-record")
+_PRIMITIVES: Final = ("null", "boolean", "int", "long", "float", "double", "bytes", "string")
+
+
+# --- codecs ---------------------------------------------------------------------------------
+
+
+class Codec(Generic[T]):
+    """How values of one schema become Avro binary and back.
+
+    ``schema`` is the JSON text registered for it, ``name`` the full name of a named type or
+    the primitive's type name (used by the record subject strategies). Both, and the parsed
+    schema, are computed on first use, so building codecs at import costs nothing.
+    """
+
+    def __init__(self, schema: str | None = None) -> None:
+        if schema is not None:
+            self.__dict__["schema"] = schema
+
+    @cached_property
+    def schema(self) -> str:
+        """The schema as JSON text."""
+        raise NotImplementedError
+
+    @cached_property
+    def parsed(self) -> Any:
+        """The schema parsed by fastavro."""
+        return fastavro_schema(json.loads(self.schema))
+
+    @cached_property
+    def canonical(self) -> str:
+        """The schema's Parsing Canonical Form (equal forms mean the same binary layout)."""
+        return str(to_parsing_canonical_form(self.parsed))
+
+    @cached_property
+    def name(self) -> str:
+        """The full name of a named type, else the type's name (``"string"``, ``"array"``...)."""
+        return _schema_name(self.parsed)
+
+    def check(self, value: Any) -> None:
+        """Raise TypeError if ``value`` is not of the Python type this codec writes."""
+
+    def write(self, out: io.BytesIO, value: T) -> None:
+        """Append the Avro binary of ``value`` (written with this schema) to ``out``."""
+        raise NotImplementedError
+
+    def read(self, buf: io.BytesIO) -> T:
+        """Read a value written with this very schema."""
+        raise NotImplementedError
+
+    def resolve(self, buf: io.BytesIO, writer: Any) -> T:
+        """Read a value written with the (parsed) ``writer`` schema into this schema."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name})"
+
+
+def _read(buf: io.BytesIO, writer: Any, reader: Any = None, named: bool = False) -> Any:
+    """fastavro's datum (typed loosely: records are dicts, union branches may be tuples)."""
+    return fastavro.schemaless_reader(buf, writer, reader, return_named_type=named)
+
+
+def _compact(schema: Any) -> str:
+    return json.dumps(schema, ensure_ascii=False, separators=(",", ":"))
+
+
+class _ClassCodec(Codec[T]):
+    """A codec of a class that carries its schema."""
+
+    def __init__(self, cls: type[T]) -> None:
+        super().__init__()
+        self.cls = cls
+
+    def check(self, value: Any) -> None:
+        if not isinstance(value, self.cls):
+            raise TypeError(f"expected {self.cls.__name__}, got {type(value).__name__}")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.cls.__name__})"
+
+
+class RecordCodec(_ClassCodec[R]):
+    """A generated record class (``AvroRecord``): its source schema and conversion code."""
+
+    @cached_property
+    def schema(self) -> str:
+        return _compact(self.cls.avro_schema_to_python())
+
+    @cached_property
+    def parsed(self) -> Any:
+        return self.cls.parsed_schema()
+
+    @cached_property
+    def name(self) -> str:
+        return self.cls.get_fullname()
+
+    def write(self, out: io.BytesIO, value: R) -> None:
+        fastavro.schemaless_writer(out, self.parsed, value.to_avro())
+
+    def read(self, buf: io.BytesIO) -> R:
+        return self.cls.from_avro(_read(buf, self.parsed, named=True))
+
+    def resolve(self, buf: io.BytesIO, writer: Any) -> R:
+        return self.cls.from_avro(_read(buf, writer, self.parsed, named=True))
+
+
+class EnumCodec(_ClassCodec[E]):
+    """A generated enum class (``AvroEnum``): members are written as their symbols."""
+
+    @cached_property
+    def schema(self) -> str:
+        return _compact(self.cls.avro_schema_to_python())
+
+    def write(self, out: io.BytesIO, value: E) -> None:
+        fastavro.schemaless_writer(out, self.parsed, value.value)
+
+    def read(self, buf: io.BytesIO) -> E:
+        return self.cls(_read(buf, self.parsed))
+
+    def resolve(self, buf: io.BytesIO, writer: Any) -> E:
+        return self.cls(_read(buf, writer, self.parsed))
+
+
+class ModelCodec(_ClassCodec[M]):
+    """A hand-written dataclasses-avroschema ``AvroModel`` (as in code written for the seed)."""
+
+    @cached_property
+    def schema(self) -> str:
+        return self.cls.avro_schema()
+
+    def write(self, out: io.BytesIO, value: M) -> None:
+        out.write(value.serialize())
+
+    def read(self, buf: io.BytesIO) -> M:
+        return self.cls.parse_obj(_read(buf, self.parsed))
+
+    def resolve(self, buf: io.BytesIO, writer: Any) -> M:
+        return self.cls.parse_obj(_read(buf, writer, self.parsed))
+
+
+_PLAIN_TYPES: Final[Mapping[str, tuple[type, ...]]] = {
+    "null": (type(None),),
+    "boolean": (bool,),
+    "int": (int,),
+    "long": (int,),
+    "float": (int, float),
+    "double": (int, float),
+    "bytes": (bytes, bytearray),
+    "string": (str,),
+    "fixed": (bytes, bytearray),
+}
+
+
+class PlainCodec(Codec[Any]):
+    """Any schema whose Python value is what fastavro reads and writes (primitives, fixed...).
+
+    A primitive ``"bytes"`` schema is written raw, as Confluent's serializers do.
+    """
+
+    def __init__(self, schema: str | Mapping[str, Any]) -> None:
+        super().__init__(schema if isinstance(schema, str) else _compact(schema))
+
+    @cached_property
+    def _node(self) -> Mapping[str, Any]:
+        return self.parsed if isinstance(self.parsed, dict) else {"type": self.parsed}
+
+    @cached_property
+    def raw(self) -> bool:
+        """Written raw after the header (plain bytes; a decimal on bytes is Avro-encoded)."""
+        return self._node.get("type") == "bytes" and "logicalType" not in self._node
+
+    def check(self, value: Any) -> None:
+        kind = self._node.get("type")
+        types = _PLAIN_TYPES.get(kind) if isinstance(kind, str) else None
+        if types is None or "logicalType" in self._node:
+            return  # fastavro decides (logical types accept several Python types)
+        if not isinstance(value, types) or (kind in ("int", "long") and isinstance(value, bool)):
+            raise TypeError(
+                f"expected {types[0].__name__} for {self.name!r}, got {type(value).__name__}"
+            )
+
+    def write(self, out: io.BytesIO, value: Any) -> None:
+        if self.raw:
+            out.write(value)
+        else:
+            fastavro.schemaless_writer(out, self.parsed, value)
+
+    def read(self, buf: io.BytesIO) -> Any:
+        if self.raw:
+            return buf.read()
+        return _read(buf, self.parsed)
+
+    def resolve(self, buf: io.BytesIO, writer: Any) -> Any:
+        return _read(buf, writer, self.parsed)
+
+
+def codec_for(schema: Any) -> Codec[Any]:
+    """The codec of a generated record or enum class, an ``AvroModel`` class, or a schema
+    (JSON text such as ``'"string"'``, a primitive name such as ``"string"``, or a dict)."""
+    if isinstance(schema, Codec):
+        return schema
+    if isinstance(schema, type):
+        if issubclass(schema, AvroRecord):
+            return RecordCodec(schema)
+        if issubclass(schema, AvroEnum):
+            return EnumCodec(schema)
+        if issubclass(schema, AvroModel):
+            return ModelCodec(schema)
+        raise TypeError(f"{schema.__name__} is not an Avro record, enum or AvroModel class")
+    if isinstance(schema, str) and schema in _PRIMITIVES:
+        return PlainCodec(json.dumps(schema))
+    if isinstance(schema, (str, Mapping)):
+        return PlainCodec(schema)
+    raise TypeError(f"cannot make a codec of {schema!r}")
+
+
+def _schema_name(parsed: Any) -> str:
+    if isinstance(parsed, dict):
+        name = parsed.get("name")
+        return str(name) if isinstance(name, str) else str(parsed.get("type"))
+    return parsed if isinstance(parsed, str) else "union"
+
+
+def subject_name(strategy: str, topic: str, role: str, codec: Codec[Any]) -> str:
+    """The registry subject of a topic's key or value under a subject strategy."""
+    if strategy == "topic":
+        return f"{topic}-{role}"
+    if strategy == "record":
+        return codec.name
+    if strategy == "topic-record":
+        return f"{topic}-{codec.name}"
+    raise ValueError(f"subject_strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
+
+
+# --- what a topic holds ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TopicSpec(Generic[K, V]):
+    """A topic and the schemas of its values and (optionally) keys.
+
+    Without a key codec, keys are raw bytes (``str`` keys are sent as UTF-8), not framed.
+    """
+
+    topic: str
+    value: Codec[V]
+    key: Codec[K] | None = None
+    subject_strategy: str = "topic"
+    registry_url: str | None = None  # the configured default (AVROBIND_REGISTRY_URL wins)
+
+    def subject(self, role: str, strategy: str | None = None) -> str | None:
+        """The subject of ``role`` ("key" or "value"); None for a key without a schema."""
+        codec = self.key if role == "key" else self.value
+        if codec is None:
+            return None
+        return subject_name(strategy or self.subject_strategy, self.topic, role, codec)
+
+
+def registry_config(
+    schema_registry_url: str | None,
+    registry: RegistryConfig | str | None,
+    default_url: str | None,
+) -> RegistryConfig:
+    """The registry configuration: an explicit config or URL, else ``AVROBIND_REGISTRY_*``
+    variables (auth, TLS...) with ``schema_registry_url`` or the configured URL."""
+    if isinstance(registry, RegistryConfig):
+        return registry
+    if isinstance(registry, str):
+        schema_registry_url = registry
+    return RegistryConfig.from_env(url=schema_registry_url, default_url=default_url)
+
+
+# --- one subject ----------------------------------------------------------------------------
+
+_Reader = Callable[[io.BytesIO], Any]
+
+
+class _SubjectBase(Generic[T]):
+    """Framing and caches of one codec under one subject; no I/O (the subclasses do it)."""
+
+    def __init__(
+        self, codec: Codec[T], subject: str, *, auto_register: bool = True, field: str = "value"
+    ) -> None:
+        self.codec = codec
+        self.subject = subject
+        self.auto_register = auto_register
+        self.field = field
+        self._schema_id: int | None = None
+        self._header = b""
+        self._readers: dict[int, _Reader] = {}
+
+    @property
+    def schema(self) -> str:
+        """The schema (JSON text) values are written with."""
+        return self.codec.schema
+
+    @property
+    def schema_id(self) -> int | None:
+        """The id of ``schema`` under ``subject`` once known (after ``register``)."""
+        return self._schema_id
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self.subject!r}, {self.codec!r}, schema_id={self._schema_id})"
+        )
+
+    def _set_schema_id(self, schema_id: int) -> int:
+        self._header = header(schema_id)
+        self._schema_id = schema_id
+        self._readers.setdefault(schema_id, self.codec.read)
+        return schema_id
+
+    def _not_registered(self) -> SchemaNotFoundError:
+        return SchemaNotFoundError(
+            text=(
+                f"the {self.codec.name} schema is not registered under subject {self.subject!r} "
+                "and auto_register is off: register it first (run `avrobind sync`)"
+            ),
+            subject=self.subject,
+        )
+
+    def _encode(self, value: T) -> bytes:
+        self.codec.check(value)
+        out = io.BytesIO()
+        out.write(self._header)
+        try:
+            self.codec.write(out, value)
+        except AvrobindError:
+            raise
+        except Exception as exc:
+            raise SerializationError(
+                f"cannot encode {type(value).__name__} as {self.codec.name} "
+                f"(subject {self.subject!r}): {type(exc).__name__}: {exc}",
+                subject=self.subject,
+            ) from exc
+        return out.getvalue()
+
+    def _decode(self, data: bytes, schema_id: int, read: _Reader) -> T:
+        buf = io.BytesIO(data)
+        buf.seek(HEADER_SIZE)
+        try:
+            value: T = read(buf)
+        except EOFError as exc:
+            raise TruncatedMessageError(
+                f"the Avro body ends early: {len(data)} bytes are not a whole message of "
+                f"schema id {schema_id}",
+                size=len(data),
+                schema_id=schema_id,
+                field=self.field,
+            ) from exc
+        except Exception as exc:
+            raise DeserializationError(
+                f"cannot decode the Avro body as {self.codec.name} (schema id {schema_id}): "
+                f"{type(exc).__name__}: {exc}",
+                schema_id=schema_id,
+                field=self.field,
+            ) from exc
+        left = len(data) - buf.tell()
+        if left:
+            raise DeserializationError(
+                f"{left} bytes are left after the Avro body of schema id {schema_id}: the "
+                "message is corrupt or was not written with that schema",
+                schema_id=schema_id,
+                field=self.field,
+            )
+        return value
+
+    def _header_id(self, data: bytes) -> int:
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"expected bytes, got {type(data).__name__}")
+        try:
+            return parse_header(data)
+        except DeserializationError as exc:
+            exc.field = self.field
+            raise
+
+    def _add_writer(self, info: SchemaInfo, named: dict[str, Any]) -> _Reader:
+        """The reader of messages written with ``info``'s schema (parsed once, then cached)."""
+        schema_id = info.schema_id
+        if info.schema_type.upper() != "AVRO":
+            raise DeserializationError(
+                f"schema id {schema_id} is a {info.schema_type} schema, not Avro",
+                schema_id=schema_id,
+                field=self.field,
+            )
+        try:
+            source = json.loads(info.schema)
+            writer = fastavro.parse_schema(
+                fastavro_view(source), named_schemas=named, _write_hint=True, _force=True
+            )
+            if named:
+                # fastavro cannot resolve a writer whose named types are only references
+                # against a reader that defines them inline: inline them in the writer too.
+                writer = fastavro.parse_schema(expand_schema(writer), _write_hint=True, _force=True)
+            same = to_parsing_canonical_form(writer) == self.codec.canonical
+        except Exception as exc:
+            raise DeserializationError(
+                f"the registry's schema id {schema_id} is not usable Avro: "
+                f"{type(exc).__name__}: {exc}",
+                schema_id=schema_id,
+                field=self.field,
+            ) from exc
+        read: _Reader
+        if same:  # the same binary layout: no resolution needed
+            read = self.codec.read
+        else:
+            codec = self.codec
+
+            def read(buf: io.BytesIO) -> Any:
+                return codec.resolve(buf, writer)
+
+        return self._readers.setdefault(schema_id, read)
+
+
+def _add_named(schema: str, named: dict[str, Any]) -> None:
+    fastavro.parse_schema(fastavro_view(json.loads(schema)), named_schemas=named, _force=True)
+
+
+class SubjectSerde(_SubjectBase[T]):
+    """Sync serde of one codec under one subject (``SchemaRegistryClient``; thread-safe)."""
+
+    def __init__(
+        self,
+        codec: Codec[T],
+        subject: str,
+        registry: SchemaRegistryClient,
+        *,
+        auto_register: bool = True,
+        field: str = "value",
+    ) -> None:
+        super().__init__(codec, subject, auto_register=auto_register, field=field)
+        self.registry = registry
+
+    def register(self) -> int:
+        """Register (or, with ``auto_register=False``, look up) the schema; its id (cached)."""
+        if self._schema_id is not None:
+            return self._schema_id
+        if self.auto_register:
+            return self._set_schema_id(self.registry.register(self.subject, self.schema))
+        found = self.registry.lookup(self.subject, self.schema)
+        if found is None:
+            raise self._not_registered()
+        return self._set_schema_id(found.schema_id)
+
+    def serialize(self, value: T) -> bytes:
+        """``value`` as framed Avro bytes (the first call registers the schema)."""
+        if self._schema_id is None:
+            self.register()
+        return self._encode(value)
+
+    def deserialize(self, data: bytes) -> T:
+        """The value in framed Avro bytes written with any registered schema version."""
+        schema_id = self._header_id(data)
+        read = self._readers.get(schema_id)
+        if read is None:
+            read = self._load(schema_id)
+        return self._decode(data, schema_id, read)
+
+    def _load(self, schema_id: int) -> _Reader:
+        try:
+            info = self.registry.get_schema_info(schema_id)
+        except SchemaNotFoundError as exc:
+            raise UnknownSchemaIdError(schema_id, field=self.field) from exc
+        named: dict[str, Any] = {}
+        self._load_references(info.references, named, set())
+        return self._add_writer(info, named)
+
+    def _load_references(
+        self, refs: Iterable[SchemaReference], named: dict[str, Any], seen: set[tuple[str, int]]
+    ) -> None:
+        for ref in refs:
+            if (ref.subject, ref.version) in seen:
+                continue
+            seen.add((ref.subject, ref.version))
+            found = self.registry.get_version(ref.subject, ref.version)
+            self._load_references(found.references, named, seen)
+            _add_named(found.schema, named)
+
+
+class AsyncSubjectSerde(_SubjectBase[T]):
+    """The asyncio twin of ``SubjectSerde`` (``AsyncSchemaRegistryClient``)."""
+
+    def __init__(
+        self,
+        codec: Codec[T],
+        subject: str,
+        registry: AsyncSchemaRegistryClient,
+        *,
+        auto_register: bool = True,
+        field: str = "value",
+    ) -> None:
+        super().__init__(codec, subject, auto_register=auto_register, field=field)
+        self.registry = registry
+
+    async def register(self) -> int:
+        """Register (or, with ``auto_register=False``, look up) the schema; its id (cached)."""
+        if self._schema_id is not None:
+            return self._schema_id
+        if self.auto_register:
+            return self._set_schema_id(await self.registry.register(self.subject, self.schema))
+        found = await self.registry.lookup(self.subject, self.schema)
+        if found is None:
+            raise self._not_registered()
+        return self._set_schema_id(found.schema_id)
+
+    async def serialize(self, value: T) -> bytes:
+        """``value`` as framed Avro bytes (the first call registers the schema)."""
+        if self._schema_id is None:
+            await self.register()
+        return self._encode(value)
+
+    def serialize_now(self, value: T) -> bytes:
+        """``serialize`` without I/O, once ``register`` has run."""
+        if self._schema_id is None:
+            raise RuntimeError(f"the schema of subject {self.subject!r} is not registered yet")
+        return self._encode(value)
+
+    async def deserialize(self, data: bytes) -> T:
+        """The value in framed Avro bytes written with any registered schema version."""
+        schema_id = self._header_id(data)
+        read = self._readers.get(schema_id)
+        if read is None:
+            read = await self._load(schema_id)
+        return self._decode(data, schema_id, read)
+
+    async def _load(self, schema_id: int) -> _Reader:
+        try:
+            info = await self.registry.get_schema_info(schema_id)
+        except SchemaNotFoundError as exc:
+            raise UnknownSchemaIdError(schema_id, field=self.field) from exc
+        named: dict[str, Any] = {}
+        await self._load_references(info.references, named, set())
+        return self._add_writer(info, named)
+
+    async def _load_references(
+        self, refs: Iterable[SchemaReference], named: dict[str, Any], seen: set[tuple[str, int]]
+    ) -> None:
+        for ref in refs:
+            if (ref.subject, ref.version) in seen:
+                continue
+            seen.add((ref.subject, ref.version))
+            found = await self.registry.get_version(ref.subject, ref.version)
+            await self._load_references(found.references, named, seen)
+            _add_named(found.schema, named)
+
+
+# --- keys without a schema ------------------------------------------------------------------
+
+
+def raw_key(key: Any) -> bytes | None:
+    """A key of a topic without a key schema: bytes as they are, ``str`` as UTF-8."""
+    if key is None or isinstance(key, bytes):
+        return key
+    if isinstance(key, (bytearray, memoryview)):
+        return bytes(key)
+    if isinstance(key, str):
+        return key.encode()
+    raise TypeError(
+        f"this topic has no key schema: a key is bytes or str, got {type(key).__name__}"
+    )
+
+
+# --- one topic ------------------------------------------------------------------------------
+
+
+class _TopicSerdeBase(Generic[K, V]):
+    """What the sync and async topic serdes share: the spec, the subjects, the options."""
+
+    # Set by generated subclasses: the configured topic and subjects, the key and value
+    # types (a generated class carries its schema: ``VALUE_TYPE.avro_schema()``) and SPEC.
+    TOPIC: ClassVar[str]
+    KEY_SUBJECT: ClassVar[str | None]
+    VALUE_SUBJECT: ClassVar[str]
+    KEY_TYPE: ClassVar[type | None]
+    VALUE_TYPE: ClassVar[type]
+    SPEC: ClassVar[TopicSpec[Any, Any]]
+
+    spec: TopicSpec[K, V]
+
+    def _setup_spec(self, spec: TopicSpec[K, V] | None, subject_strategy: str | None) -> None:
+        chosen = spec if spec is not None else getattr(type(self), "SPEC", None)
+        if chosen is None:
+            raise TypeError(f"{type(self).__name__} needs a TopicSpec (spec=...)")
+        strategy = subject_strategy or chosen.subject_strategy
+        if strategy not in STRATEGIES:
+            raise ValueError(
+                f"subject_strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}"
+            )
+        self.spec = chosen
+        self.topic = chosen.topic
+        self.subject_strategy = strategy
+        self.key_subject = chosen.subject("key", strategy)
+        value_subject = chosen.subject("value", strategy)
+        assert value_subject is not None
+        self.value_subject = value_subject
+
+
+class TopicSerde(_TopicSerdeBase[K, V]):
+    """Transport-free serde of one topic's keys and values (sync; any Kafka client).
+
+    ``serde.serialize(value)`` / ``serde.deserialize(data)`` handle values,
+    ``serialize_key`` / ``deserialize_key`` keys; ``serde.value`` and ``serde.key`` are the
+    ``SubjectSerde`` of each (``key`` is None when the topic has no key schema: its keys are
+    raw bytes). ``registry`` may be a ``SchemaRegistryClient`` (shared, not closed here), a
+    ``RegistryConfig`` or a URL; otherwise ``schema_registry_url``, then
+    ``AVROBIND_REGISTRY_URL``, then the configured URL is used.
+    """
+
+    def __init__(
+        self,
+        schema_registry_url: str | None = None,
+        *,
+        spec: TopicSpec[K, V] | None = None,
+        registry: SchemaRegistryClient | RegistryConfig | str | None = None,
+        auto_register: bool = True,
+        subject_strategy: str | None = None,
+    ) -> None:
+        self._setup_spec(spec, subject_strategy)
+        if isinstance(registry, AsyncSchemaRegistryClient):
+            raise TypeError("TopicSerde needs a SchemaRegistryClient, not the async client")
+        if isinstance(registry, SchemaRegistryClient):
+            self.registry, self._owns_registry = registry, False
+        else:
+            config = registry_config(schema_registry_url, registry, self.spec.registry_url)
+            self.registry, self._owns_registry = SchemaRegistryClient(config), True
+        self.value: SubjectSerde[V] = SubjectSerde(
+            self.spec.value, self.value_subject, self.registry, auto_register=auto_register
+        )
+        self.key: SubjectSerde[K] | None = None
+        if self.spec.key is not None and self.key_subject is not None:
+            self.key = SubjectSerde(
+                self.spec.key,
+                self.key_subject,
+                self.registry,
+                auto_register=auto_register,
+                field="key",
+            )
+
+    def register(self) -> None:
+        """Register (or look up) the key and value schemas now rather than on first use."""
+        if self.key is not None:
+            self.key.register()
+        self.value.register()
+
+    def serialize(self, value: V) -> bytes:
+        """A value as framed Avro bytes."""
+        return self.value.serialize(value)
+
+    def deserialize(self, data: bytes) -> V:
+        """The value in framed Avro bytes (any registered version of its schema)."""
+        return self.value.deserialize(data)
+
+    def serialize_key(self, key: K) -> bytes:
+        """A key as framed Avro bytes (raw bytes / UTF-8 when the topic has no key schema)."""
+        if self.key is None:
+            raw = raw_key(key)
+            if raw is None:
+                raise TypeError("a key to serialize must not be None")
+            return raw
+        return self.key.serialize(key)
+
+    def deserialize_key(self, data: bytes) -> K:
+        """The key in ``data`` (the bytes themselves when the topic has no key schema)."""
+        if self.key is None:
+            return cast("K", bytes(data))
+        return self.key.deserialize(data)
+
+    def close(self) -> None:
+        """Close the registry client (unless it was passed in)."""
+        if self._owns_registry:
+            self.registry.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(topic={self.topic!r}, key={self.key!r}, value={self.value!r})"
+        )
+
+
+class AsyncTopicSerde(_TopicSerdeBase[K, V]):
+    """The asyncio twin of ``TopicSerde`` (what the Kafka producer and consumer use)."""
+
+    def __init__(
+        self,
+        schema_registry_url: str | None = None,
+        *,
+        spec: TopicSpec[K, V] | None = None,
+        registry: AsyncSchemaRegistryClient | RegistryConfig | str | None = None,
+        auto_register: bool = True,
+        subject_strategy: str | None = None,
+    ) -> None:
+        self._setup_spec(spec, subject_strategy)
+        if isinstance(registry, SchemaRegistryClient):
+            raise TypeError(
+                "AsyncTopicSerde needs an AsyncSchemaRegistryClient, not the sync client"
+            )
+        if isinstance(registry, AsyncSchemaRegistryClient):
+            self.registry, self._owns_registry = registry, False
+        else:
+            config = registry_config(schema_registry_url, registry, self.spec.registry_url)
+            self.registry, self._owns_registry = AsyncSchemaRegistryClient(config), True
+        self.value: AsyncSubjectSerde[V] = AsyncSubjectSerde(
+            self.spec.value, self.value_subject, self.registry, auto_register=auto_register
+        )
+        self.key: AsyncSubjectSerde[K] | None = None
+        if self.spec.key is not None and self.key_subject is not None:
+            self.key = AsyncSubjectSerde(
+                self.spec.key,
+                self.key_subject,
+                self.registry,
+                auto_register=auto_register,
+                field="key",
+            )
+
+    async def register(self) -> None:
+        """Register (or look up) the key and value schemas now rather than on first use."""
+        if self.key is not None:
+            await self.key.register()
+        await self.value.register()
+
+    async def serialize(self, value: V) -> bytes:
+        """A value as framed Avro bytes."""
+        return await self.value.serialize(value)
+
+    async def deserialize(self, data: bytes) -> V:
+        """The value in framed Avro bytes (any registered version of its schema)."""
+        return await self.value.deserialize(data)
+
+    async def serialize_key(self, key: K) -> bytes:
+        """A key as framed Avro bytes (raw bytes / UTF-8 when the topic has no key schema)."""
+        if self.key is None:
+            raw = raw_key(key)
+            if raw is None:
+                raise TypeError("a key to serialize must not be None")
+            return raw
+        return await self.key.serialize(key)
+
+    async def deserialize_key(self, data: bytes) -> K:
+        """The key in ``data`` (the bytes themselves when the topic has no key schema)."""
+        if self.key is None:
+            return cast("K", bytes(data))
+        return await self.key.deserialize(data)
+
+    async def aclose(self) -> None:
+        """Close the registry client (unless it was passed in)."""
+        if self._owns_registry:
+            await self.registry.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(topic={self.topic!r}, key={self.key!r}, value={self.value!r})"
+        )
