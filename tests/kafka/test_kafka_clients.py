@@ -1,0 +1,694 @@
+"""Generated producers and consumers against a real broker (tansu) and a real registry.
+
+Tests of the generated per-topic classes get a broker of their own (`fresh_kafka_broker`):
+their topic names are fixed, and another test's messages on the same topic would blur what
+is checked. Tests of the runtime classes share the session broker with unique topics.
+Committed offsets are read back from the broker, not from the consumer's memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import httpx
+import pytest
+import telescope_schemas as ts
+from aiokafka import AIOKafkaProducer
+from confluent_kafka import Consumer, Producer
+from confluent_kafka import TopicPartition as ConfluentPartition
+from confluent_kafka.schema_registry import SchemaRegistryClient as ConfluentRegistry
+from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
+from confluent_kafka.serialization import MessageField, SerializationContext
+from telescope_schemas._runtime import errors
+from telescope_schemas._runtime.kafka import (
+    AvroConsumer,
+    KafkaAvroConsumer,
+    KafkaAvroProducer,
+    Message,
+    Record,
+)
+from telescope_schemas._runtime.registry import AsyncSchemaRegistryClient, RegistryConfig
+from telescope_schemas._runtime.serde import PlainCodec, RecordCodec, TopicSpec
+
+from tests.fixtures_kafka import (
+    GROUP_OPTIONS,
+    KafkaBroker,
+    committed_offsets,
+    create_topic,
+    read_raw,
+)
+from tests.fixtures_registry import RegistryServers
+from tests.kafka import evolution
+from tests.kafka.seed_models import SeedCommand
+
+pytestmark = pytest.mark.kafka
+
+TOPICS = [
+    (ts.TelescopeCommandsProducer, ts.TelescopeCommandsConsumer, ts.TelescopeCommand),
+    (
+        ts.TelescopeAcknowledgmentsProducer,
+        ts.TelescopeAcknowledgmentsConsumer,
+        ts.CommandAcknowledgment,
+    ),
+    (ts.TelescopeDataProducer, ts.TelescopeDataConsumer, ts.Observation),
+    (ts.TelescopeStatusProducer, ts.TelescopeStatusConsumer, ts.TelescopeStatus),
+]
+FAST_REGISTRY = {"backoff_base": 0.01, "backoff_max": 0.02}
+
+
+async def consume_n(
+    consumer: Any, count: int, *, records: bool = True, timeout: float = 30.0
+) -> list[Any]:
+    """Run `consume_records` (or `consume`) until at least `count` were handled, then cancel."""
+    got: list[Any] = []
+    enough = asyncio.Event()
+
+    def handler(item: Any) -> None:
+        got.append(item)
+        if len(got) >= count:
+            enough.set()
+
+    task = asyncio.create_task(
+        consumer.consume_records(handler) if records else consumer.consume(handler)
+    )
+    waiter = asyncio.create_task(enough.wait())
+    done, _ = await asyncio.wait(
+        {task, waiter}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+    )
+    waiter.cancel()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    if task in done and task.exception() is not None:
+        raise task.exception()  # type: ignore[misc]
+    assert len(got) >= count, f"handled {len(got)} of {count} within {timeout} s"
+    return got
+
+
+async def take(consumer: Any, count: int, timeout: float = 30.0) -> list[Record[Any, Any]]:
+    """`async for` over the consumer until `count` records; commits them all."""
+
+    async def loop() -> list[Record[Any, Any]]:
+        got = []
+        async for record in consumer:
+            got.append(record)
+            if len(got) == count:
+                await consumer.commit()
+                break
+        return got
+
+    return await asyncio.wait_for(loop(), timeout)
+
+
+# --- end to end, every telescope topic -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("producer_cls", "consumer_cls", "model"), TOPICS, ids=lambda x: getattr(x, "__name__", "")
+)
+async def test_end_to_end_with_restart(
+    fresh_kafka_broker: KafkaBroker,
+    registry_url: str,
+    producer_cls: Any,
+    consumer_cls: Any,
+    model: Any,
+) -> None:
+    bootstrap = fresh_kafka_broker.bootstrap
+    group = f"e2e-{uuid.uuid4().hex[:6]}"
+    sent = [
+        (
+            f"key-{i}",
+            model.fake(),
+            [("trace", uuid.uuid4().bytes), ("n", str(i).encode()), ("n", b"again")],
+        )
+        for i in range(8)
+    ]
+    async with producer_cls(bootstrap, registry_url) as producer:
+        assert producer.topic == producer_cls.TOPIC == consumer_cls.TOPIC
+        for key, value, headers in sent[:5]:
+            await producer.send(value, key=key, headers=headers)
+
+    # The first consumer handles 3 records and stops.
+    async with consumer_cls(bootstrap, registry_url, group, **GROUP_OPTIONS) as consumer:
+        first = await take(consumer, 3)
+    # More messages arrive while no consumer runs; a restarted one resumes after the commit.
+    async with producer_cls(bootstrap, registry_url) as producer:
+        await producer.send_batch(
+            Message(value, key=key, headers=headers) for key, value, headers in sent[5:]
+        )
+    async with consumer_cls(bootstrap, registry_url, group, **GROUP_OPTIONS) as consumer:
+        second = await take(consumer, 5)
+
+    received = first + second
+    assert sorted(r.key for r in received) == sorted(key for key, _, _ in sent)
+    by_key = {key: (value, headers) for key, value, headers in sent}
+    for record in received:
+        value, headers = by_key[record.key]
+        assert record.value == value
+        assert record.headers == tuple(headers)
+        assert record.topic == producer_cls.TOPIC
+        assert record.timestamp > 0
+    assert record.header("n") == b"again"
+    # The committed offsets cover exactly the 8 messages.
+    committed = await committed_offsets(bootstrap, group, producer_cls.TOPIC)
+    assert sum(committed.values()) == len(sent)
+    assert {(r.partition, r.offset) for r in received} == {
+        (p, o) for p, end in committed.items() for o in range(end)
+    }
+
+
+async def test_an_unfinished_record_is_delivered_again(
+    kafka_broker: KafkaBroker, registry_url: str, unique_topic: str, unique_group: str
+) -> None:
+    spec = TopicSpec(unique_topic, RecordCodec(ts.TelescopeCommand), PlainCodec('"string"'))
+    bootstrap = kafka_broker.bootstrap
+    await create_topic(bootstrap, unique_topic)
+    values = [ts.TelescopeCommand.fake() for _ in range(4)]
+    async with ts.TelescopeCommandsProducer(bootstrap, registry_url, spec=spec) as producer:
+        await producer.send_batch(values)
+    async with AvroConsumer(
+        bootstrap, registry_url, unique_group, spec=spec, **GROUP_OPTIONS
+    ) as consumer:
+        seen = []
+        async for record in consumer:
+            seen.append(record.value)
+            if len(seen) == 2:
+                break  # the loop did not finish the second record: it is not handled
+    assert seen == values[:2]
+    assert await committed_offsets(bootstrap, unique_group, unique_topic) == {0: 1}
+    async with AvroConsumer(
+        bootstrap, registry_url, unique_group, spec=spec, **GROUP_OPTIONS
+    ) as consumer:
+        again = await take(consumer, 3)
+    assert [r.value for r in again] == values[1:]
+
+
+async def test_handler_failure_commits_only_what_succeeded(
+    kafka_broker: KafkaBroker, registry_url: str, unique_topic: str, unique_group: str
+) -> None:
+    spec = TopicSpec(unique_topic, RecordCodec(ts.TelescopeCommand), PlainCodec('"string"'))
+    bootstrap = kafka_broker.bootstrap
+    await create_topic(bootstrap, unique_topic)
+    values = [ts.TelescopeCommand.fake() for _ in range(5)]
+    async with ts.TelescopeCommandsProducer(bootstrap, registry_url, spec=spec) as producer:
+        await producer.send_batch(values)  # one fetch brings all five
+    handled: list[Any] = []
+
+    async def handler(value: Any) -> None:
+        if len(handled) == 2:
+            raise RuntimeError("handler crashed")
+        handled.append(value)
+
+    async with AvroConsumer(
+        bootstrap, registry_url, unique_group, spec=spec, **GROUP_OPTIONS
+    ) as consumer:
+        with pytest.raises(RuntimeError, match="handler crashed"):
+            await asyncio.wait_for(consumer.consume(handler), 30)
+        # Consuming again starts with the record that failed, not after it.
+        rest = await consume_n(consumer, 3, records=False)
+    assert handled == values[:2]
+    assert rest == values[2:]
+    assert await committed_offsets(bootstrap, unique_group, unique_topic) == {0: 5}
+
+
+# --- interop with confluent-kafka through the broker ----------------------------------------
+
+
+def _confluent_read(bootstrap: str, topic: str, count: int) -> list[Any]:
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"ck-{uuid.uuid4().hex[:6]}",
+            "enable.auto.commit": False,
+        }
+    )
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        consumer.assign([ConfluentPartition(topic, p, 0) for p in partitions])
+        out: list[Any] = []
+        for _ in range(200):
+            if len(out) >= count:
+                break
+            message = consumer.poll(0.1)
+            if message is not None and message.error() is None:
+                out.append(message)
+        return out
+    finally:
+        consumer.close()
+
+
+async def test_confluent_deserializer_reads_what_the_generated_producer_writes(
+    fresh_kafka_broker: KafkaBroker, registry_url: str
+) -> None:
+    bootstrap = fresh_kafka_broker.bootstrap
+    values = {f"cmd-{i}": ts.TelescopeCommand.fake() for i in range(6)}
+    async with ts.TelescopeCommandsProducer(bootstrap, registry_url) as producer:
+        for key, value in values.items():
+            await producer.send(value, key=key)
+    messages = await asyncio.to_thread(
+        _confluent_read, bootstrap, "telescope.commands", len(values)
+    )
+    confluent = ConfluentRegistry({"url": registry_url})
+    value_de = AvroDeserializer(
+        confluent, from_dict=lambda d, ctx: ts.TelescopeCommand.from_avro(d)
+    )
+    key_de = AvroDeserializer(confluent)
+    decoded = {
+        key_de(m.key(), SerializationContext(m.topic(), MessageField.KEY)): value_de(
+            m.value(), SerializationContext(m.topic(), MessageField.VALUE)
+        )
+        for m in messages
+    }
+    assert decoded == values
+    value_id = confluent.get_latest_version("telescope.commands-value").schema_id
+    key_id = confluent.get_latest_version("telescope.commands-key").schema_id
+    assert {m.value()[:5] for m in messages} == {b"\x00" + value_id.to_bytes(4, "big")}
+    assert {m.key()[:5] for m in messages} == {b"\x00" + key_id.to_bytes(4, "big")}
+
+
+async def test_generated_consumer_reads_what_confluent_serializer_writes(
+    fresh_kafka_broker: KafkaBroker, registry_url: str
+) -> None:
+    bootstrap = fresh_kafka_broker.bootstrap
+    confluent = ConfluentRegistry({"url": registry_url})
+    value_ser = AvroSerializer(
+        confluent, ts.TelescopeCommand.avro_schema(), to_dict=lambda obj, ctx: obj.to_avro()
+    )
+    key_ser = AvroSerializer(confluent, json.dumps("string"))
+    values = {f"ck-{i}": ts.TelescopeCommand.fake() for i in range(6)}
+
+    def produce() -> None:
+        producer = Producer({"bootstrap.servers": bootstrap})
+        for key, value in values.items():
+            producer.produce(
+                "telescope.commands",
+                value=value_ser(
+                    value, SerializationContext("telescope.commands", MessageField.VALUE)
+                ),
+                key=key_ser(key, SerializationContext("telescope.commands", MessageField.KEY)),
+                headers=[("origin", b"confluent")],
+            )
+        assert producer.flush(10) == 0
+
+    await asyncio.to_thread(produce)
+    async with ts.TelescopeCommandsConsumer(
+        bootstrap, registry_url, "interop", **GROUP_OPTIONS
+    ) as consumer:
+        records = await take(consumer, len(values))
+        # The ids in the headers are the ones this side resolves for its own schemas.
+        await consumer.serde.value.register()
+        own_id = consumer.serde.value.schema_id
+    assert {r.key: r.value for r in records} == values
+    assert all(r.headers == (("origin", b"confluent"),) for r in records)
+    assert own_id == confluent.get_latest_version("telescope.commands-value").schema_id
+
+
+# --- evolution through the broker ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def evo(tmp_path_factory: pytest.TempPathFactory) -> tuple[ModuleType, ModuleType]:
+    root = tmp_path_factory.mktemp("evolution")
+    return evolution.generate_package(root, evolution.V1, "v1"), evolution.generate_package(
+        root, evolution.V2, "v2"
+    )
+
+
+async def test_v1_and_v2_producers_and_consumers_interoperate(
+    fresh_kafka_broker: KafkaBroker, registry_url: str, evo: tuple[ModuleType, ModuleType]
+) -> None:
+    v1, v2 = evo
+    bootstrap = fresh_kafka_broker.bootstrap
+    async with httpx.AsyncClient() as http:
+        (
+            await http.put(f"{registry_url}/config", json={"compatibility": "FULL"})
+        ).raise_for_status()
+    await create_topic(bootstrap, evolution.TOPIC)
+    async with (
+        v1.EvoReadingsProducer(bootstrap, registry_url) as old,
+        v2.EvoReadingsProducer(bootstrap, registry_url) as new,
+    ):
+        await old.send(v1.Reading(sensor="old", value=1.0, note="from v1"), key="a")
+        await new.send(v2.Reading(sensor="new", value=2.0, unit=v2.Unit.CELSIUS), key="b")
+    async with v2.EvoReadingsConsumer(
+        bootstrap, registry_url, "evo-v2", **GROUP_OPTIONS
+    ) as consumer:
+        as_v2 = [r.value for r in await take(consumer, 2)]
+    async with v1.EvoReadingsConsumer(
+        bootstrap, registry_url, "evo-v1", **GROUP_OPTIONS
+    ) as consumer:
+        as_v1 = [r.value for r in await take(consumer, 2)]
+    # v1 -> v2 (BACKWARD): `note` dropped, `unit` from its default; v2 as written.
+    assert as_v2 == [
+        v2.Reading(sensor="old", value=1.0, unit=v2.Unit.KELVIN),
+        v2.Reading(sensor="new", value=2.0, unit=v2.Unit.CELSIUS),
+    ]
+    # v2 -> v1 (FORWARD): `unit` dropped, `note` from its default; v1 as written.
+    assert as_v1 == [
+        v1.Reading(sensor="old", value=1.0, note="from v1"),
+        v1.Reading(sensor="new", value=2.0, note="none"),
+    ]
+
+
+# --- bad input, per policy -----------------------------------------------------------------
+
+
+@dataclass
+class BadTopic:
+    topic: str
+    spec: TopicSpec[str, Any]
+    values: list[Any]  # the good values, in order
+    bad_offsets: list[int]
+    raw: list[bytes | None]
+
+
+async def fill_bad_topic(bootstrap: str, registry_url: str, topic: str) -> BadTopic:
+    """One partition: good messages between a wrong magic byte, an unknown schema id, a
+    truncated body, garbage after a valid header, a message without a value and garbage keys."""
+    spec = TopicSpec(topic, RecordCodec(ts.TelescopeCommand), PlainCodec('"string"'))
+    await create_topic(bootstrap, topic)
+    good = [ts.TelescopeCommand.fake() for _ in range(4)]
+    async with ts.TelescopeCommandsProducer(bootstrap, registry_url, spec=spec) as producer:
+        framed = [await producer.serde.serialize(v) for v in good]
+        tomb_key = await producer.serde.serialize_key("tomb")
+    key = b"\x00" + framed[0][1:5] + b"\x02k"  # a key framed with the *value's* schema id
+    messages: list[tuple[bytes | None, bytes | None]] = [
+        (None, framed[0]),
+        (None, b"\x01" + framed[1][1:]),  # wrong magic byte
+        (None, framed[1]),
+        (None, b"\x00\x00\x01\x00\x00" + framed[2][5:]),  # unknown schema id 65536
+        (None, framed[2][: len(framed[2]) // 2]),  # truncated body
+        (None, framed[2][:5] + b"\x06abc" + b"\xff" * 30),  # garbage after a valid header
+        (tomb_key, None),  # no value (a tombstone)
+        (key, framed[2]),  # the key does not decode
+        (None, framed[2]),
+        (None, framed[3]),
+    ]
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        for k, v in messages:
+            await producer.send_and_wait(topic, v, key=k, headers=[("h", b"1")])
+    finally:
+        await producer.stop()
+    return BadTopic(
+        topic,
+        spec,
+        [good[0], good[1], good[2], good[3]],
+        [1, 3, 4, 5, 6, 7],
+        [v for _, v in messages],
+    )
+
+
+async def test_on_error_raise_stops_at_the_bad_message_and_never_commits_past_it(
+    kafka_broker: KafkaBroker, registry_url: str, unique_topic: str, unique_group: str
+) -> None:
+    bootstrap = kafka_broker.bootstrap
+    bad = await fill_bad_topic(bootstrap, registry_url, unique_topic)
+    expected = [
+        (1, errors.InvalidMagicByteError),
+        (3, errors.UnknownSchemaIdError),
+        (4, errors.TruncatedMessageError),
+        (5, errors.DeserializationError),
+        (6, errors.DeserializationError),
+        (7, errors.DeserializationError),
+    ]
+    async with AvroConsumer(
+        bootstrap, registry_url, unique_group, spec=bad.spec, **GROUP_OPTIONS
+    ) as consumer:
+        handled: list[Any] = []
+        for offset, error_type in expected:
+            for _ in range(2):  # consuming again meets the same message again
+                with pytest.raises(error_type) as info:
+                    await asyncio.wait_for(consumer.consume(handled.append), 30)
+                assert (info.value.topic, info.value.partition, info.value.offset) == (
+                    unique_topic,
+                    0,
+                    offset,
+                )
+                assert f"{unique_topic}[0]@{offset}" in str(info.value)
+                assert await committed_offsets(bootstrap, unique_group, unique_topic) == {0: offset}
+            consumer.skip(info.value)  # the application decides to move past it
+        rest = await consume_n(consumer, 2, records=False)
+    assert handled + rest == bad.values
+    assert await committed_offsets(bootstrap, unique_group, unique_topic) == {0: 10}
+
+
+async def test_on_error_skip_logs_and_moves_on(
+    kafka_broker: KafkaBroker,
+    registry_url: str,
+    unique_topic: str,
+    unique_group: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bootstrap = kafka_broker.bootstrap
+    bad = await fill_bad_topic(bootstrap, registry_url, unique_topic)
+    caplog.set_level(logging.WARNING)
+    async with AvroConsumer(
+        bootstrap, registry_url, unique_group, spec=bad.spec, on_error="skip", **GROUP_OPTIONS
+    ) as consumer:
+        records = await consume_n(consumer, len(bad.values))
+    assert [r.value for r in records] == bad.values
+    assert [r.offset for r in records] == [0, 2, 8, 9]
+    skipped = [r for r in caplog.records if "skipping an undecodable message" in r.getMessage()]
+    assert len(skipped) == len(bad.bad_offsets)
+    assert all(unique_topic in r.getMessage() for r in skipped)
+    assert await committed_offsets(bootstrap, unique_group, unique_topic) == {0: 10}
+
+
+async def test_on_error_dead_letter_forwards_the_raw_message(
+    kafka_broker: KafkaBroker, registry_url: str, unique_topic: str, unique_group: str
+) -> None:
+    bootstrap = kafka_broker.bootstrap
+    bad = await fill_bad_topic(bootstrap, registry_url, unique_topic)
+    dlq = unique_topic + ".dlq"
+    await create_topic(bootstrap, dlq)
+    async with AvroConsumer(
+        bootstrap, registry_url, unique_group, spec=bad.spec, dead_letter_topic=dlq, **GROUP_OPTIONS
+    ) as consumer:
+        assert consumer.on_error == "dead_letter"
+        records = await consume_n(consumer, len(bad.values))
+    assert [r.value for r in records] == bad.values
+    assert await committed_offsets(bootstrap, unique_group, unique_topic) == {0: 10}
+    dead = await read_raw(bootstrap, dlq, len(bad.bad_offsets))
+    assert [m.value for m in dead] == [bad.raw[o] for o in bad.bad_offsets]
+    classes = []
+    for message, offset in zip(dead, bad.bad_offsets, strict=True):
+        headers = dict(message.headers)
+        assert message.headers[0] == ("h", b"1")  # the original headers come first
+        assert headers["avrobind.error.topic"] == unique_topic.encode()
+        assert headers["avrobind.error.partition"] == b"0"
+        assert headers["avrobind.error.offset"] == str(offset).encode()
+        assert headers["avrobind.error.message"]
+        classes.append(headers["avrobind.error.class"].decode())
+    assert classes == [
+        "InvalidMagicByteError",
+        "UnknownSchemaIdError",
+        "TruncatedMessageError",
+        "DeserializationError",
+        "DeserializationError",
+        "DeserializationError",
+    ]
+    assert dict(dead[1].headers)["avrobind.error.schema_id"] == b"65536"
+    assert dead[5].key == b"\x00" + bad.raw[0][1:5] + b"\x02k"  # type: ignore[index]
+
+
+# --- registry faults -----------------------------------------------------------------------
+
+
+async def test_producer_start_fails_when_the_registry_is_down(
+    kafka_broker: KafkaBroker, unique_topic: str
+) -> None:
+    config = RegistryConfig("http://127.0.0.1:9", retries=1, **FAST_REGISTRY)
+    spec = TopicSpec(unique_topic, RecordCodec(ts.TelescopeCommand))
+    producer = KafkaAvroProducer(
+        kafka_broker.bootstrap,
+        topic=unique_topic,
+        schema_class=ts.TelescopeCommand,
+        registry=config,
+    )
+    with pytest.raises(errors.RegistryUnavailableError):
+        async with producer:
+            raise AssertionError("started without a registry")
+    assert spec.subject("value") == f"{unique_topic}-value"
+    with pytest.raises(RuntimeError, match="not started"):
+        await producer.send(ts.TelescopeCommand.fake())
+
+
+async def test_consumer_with_registry_down_raises_whatever_the_policy_and_commits_nothing(
+    kafka_broker: KafkaBroker,
+    registry_servers: RegistryServers,
+    tmp_path: Path,
+    unique_topic: str,
+    unique_group: str,
+) -> None:
+    bootstrap = kafka_broker.bootstrap
+    server = registry_servers.start(data=tmp_path / "registry.db")
+    spec = TopicSpec(unique_topic, RecordCodec(ts.TelescopeCommand), PlainCodec('"string"'))
+    await create_topic(bootstrap, unique_topic)
+    values = [ts.TelescopeCommand.fake() for _ in range(3)]
+    async with ts.TelescopeCommandsProducer(bootstrap, server.url, spec=spec) as producer:
+        await producer.send_batch(Message(v, key=f"k{i}") for i, v in enumerate(values))
+    server.kill()
+    config = RegistryConfig(server.url, retries=1, **FAST_REGISTRY)
+    consumer = AvroConsumer(
+        bootstrap,
+        registry=config,
+        group_id=unique_group,
+        spec=spec,
+        on_error="skip",
+        **GROUP_OPTIONS,
+    )
+    async with consumer:
+        with pytest.raises(errors.RegistryUnavailableError):
+            await asyncio.wait_for(consumer.consume(lambda v: None), 30)
+        assert await committed_offsets(bootstrap, unique_group, unique_topic) == {}
+        server.restart()
+        records = await consume_n(consumer, 3)
+    assert [r.value for r in records] == values
+    assert [r.key for r in records] == ["k0", "k1", "k2"]
+    assert await committed_offsets(bootstrap, unique_group, unique_topic) == {0: 3}
+
+
+class FlakyTransport(httpx.AsyncHTTPTransport):
+    """Answers HTTP 500 to the first `failures` requests, then passes requests to the real
+    registry. A test double because a real registry cannot be made to fail on demand."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures = failures
+        self.seen = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.seen += 1
+        if self.failures > 0:
+            self.failures -= 1
+            return httpx.Response(500, json={"error_code": 50001, "message": "store unavailable"})
+        return await super().handle_async_request(request)
+
+
+async def test_registry_500_then_recovery(
+    kafka_broker: KafkaBroker, registry_url: str, unique_topic: str, unique_group: str
+) -> None:
+    bootstrap = kafka_broker.bootstrap
+    spec = TopicSpec(unique_topic, RecordCodec(ts.TelescopeCommand), PlainCodec('"string"'))
+    await create_topic(bootstrap, unique_topic)
+    values = [ts.TelescopeCommand.fake() for _ in range(4)]
+    async with ts.TelescopeCommandsProducer(bootstrap, registry_url, spec=spec) as producer:
+        await producer.send_batch(values[:2])
+
+    # Three 500s against one retry: the first attempt to read fails (the message is neither
+    # skipped nor dead-lettered); the next one meets one more 500, retries and succeeds.
+    transport = FlakyTransport(failures=3)
+    client = AsyncSchemaRegistryClient(
+        RegistryConfig(registry_url, retries=1, **FAST_REGISTRY), transport=transport
+    )
+    async with AvroConsumer(
+        bootstrap,
+        registry=client,
+        group_id=unique_group,
+        spec=spec,
+        dead_letter_topic=unique_topic + ".dlq",
+        **GROUP_OPTIONS,
+    ) as consumer:
+        with pytest.raises(errors.RegistryUnavailableError) as info:
+            await asyncio.wait_for(consumer.consume(lambda v: None), 30)
+        assert info.value.status == 500
+        assert await committed_offsets(bootstrap, unique_group, unique_topic) == {}
+        # The registry recovers: the same messages are decoded, nothing was skipped.
+        records = await consume_n(consumer, 2)
+    assert [r.value for r in records] == values[:2]
+    await client.aclose()
+
+    # Two 500s: the client's retries absorb them.
+    transport = FlakyTransport(failures=2)
+    client = AsyncSchemaRegistryClient(
+        RegistryConfig(registry_url, retries=3, **FAST_REGISTRY), transport=transport
+    )
+    async with ts.TelescopeCommandsProducer(bootstrap, registry=client, spec=spec) as producer:
+        await producer.send_batch(values[2:])
+    assert transport.seen >= 3
+    async with AvroConsumer(
+        bootstrap, registry_url, unique_group, spec=spec, **GROUP_OPTIONS
+    ) as consumer:
+        records = await consume_n(consumer, 2)
+    assert [r.value for r in records] == values[2:]
+    await client.aclose()
+    assert await committed_offsets(bootstrap, unique_group, unique_topic) == {0: 4}
+
+
+# --- the seed's classes and arguments ----------------------------------------------------
+
+
+async def test_seed_classes_with_the_seed_arguments(
+    kafka_broker: KafkaBroker, registry_url: str, unique_topic: str
+) -> None:
+    bootstrap = kafka_broker.bootstrap
+    await create_topic(bootstrap, unique_topic)
+    commands = [
+        SeedCommand(
+            command_id=f"cmd-{i:03}", command_type="start_observation", timestamp=1700000000000 + i
+        )
+        for i in range(3)
+    ]
+    async with KafkaAvroProducer[SeedCommand](
+        bootstrap_servers=bootstrap,
+        schema_registry_url=registry_url,
+        topic=unique_topic,
+        schema_class=SeedCommand,
+    ) as producer:
+        for c in commands:
+            await producer.send(c, key=c.command_id)
+    received: list[SeedCommand] = []
+    async with KafkaAvroConsumer[SeedCommand](
+        bootstrap_servers=bootstrap,
+        schema_registry_url=registry_url,
+        topic=unique_topic,
+        group_id=f"seed-{uuid.uuid4().hex[:6]}",
+        message_class=SeedCommand,
+        **GROUP_OPTIONS,
+    ) as consumer:
+        received = await consume_n(consumer, 3, records=False)
+    assert received == commands
+    raw = await read_raw(bootstrap, unique_topic, 3)
+    assert [m.key for m in raw] == [
+        c.command_id.encode() for c in commands
+    ]  # keys without a schema: UTF-8
+    async with httpx.AsyncClient() as http:
+        assert (await http.get(f"{registry_url}/subjects")).json() == [f"{unique_topic}-value"]
+
+
+# --- options -----------------------------------------------------------------------------
+
+
+def test_options_that_would_break_the_guarantees_are_rejected() -> None:
+    with pytest.raises(ValueError, match="enable_auto_commit"):
+        ts.TelescopeCommandsConsumer(
+            "127.0.0.1:9", "http://127.0.0.1:9", "g", enable_auto_commit=True
+        )
+    with pytest.raises(TypeError, match="value_deserializer"):
+        ts.TelescopeCommandsConsumer(
+            "127.0.0.1:9", "http://127.0.0.1:9", "g", value_deserializer=bytes
+        )
+    with pytest.raises(TypeError, match="unknown option"):
+        ts.TelescopeCommandsProducer("127.0.0.1:9", "http://127.0.0.1:9", acks_typo=1)
+    with pytest.raises(ValueError, match="on_error"):
+        ts.TelescopeCommandsConsumer("127.0.0.1:9", "http://127.0.0.1:9", "g", on_error="ignore")
+    with pytest.raises(ValueError, match="dead_letter_topic"):
+        ts.TelescopeCommandsConsumer(
+            "127.0.0.1:9", "http://127.0.0.1:9", "g", on_error="dead_letter"
+        )
+    # The product passes aiokafka options through, idempotence included (tansu rejects it, so
+    # it is not started here).
+    producer = ts.TelescopeCommandsProducer(
+        "127.0.0.1:9", "http://127.0.0.1:9", enable_idempotence=True, acks="all"
+    )
+    assert producer._options["enable_idempotence"] is True
