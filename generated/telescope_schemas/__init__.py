@@ -23,6 +23,8 @@ from .telescope.status import (
     WeatherConditions,
 )
 from .topics import (
+    KafkaAvroConsumer,
+    KafkaAvroProducer,
     TelescopeAcknowledgmentsConsumer,
     TelescopeAcknowledgmentsProducer,
     TelescopeAcknowledgmentsSerde,
@@ -43,6 +45,8 @@ __all__ = [
     "CommandType",
     "Frame",
     "Instrument",
+    "KafkaAvroConsumer",
+    "KafkaAvroProducer",
     "Observation",
     "ReferenceFrame",
     "SkyPosition",

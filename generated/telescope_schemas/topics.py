@@ -190,3 +190,16 @@ class TelescopeStatusConsumer(_kafka.AvroConsumer[str, _ns_telescope_status.Tele
     KEY_TYPE = str
     VALUE_TYPE = _ns_telescope_status.TelescopeStatus
     SPEC = _TELESCOPE_STATUS
+
+
+_T = _t.TypeVar("_T")
+
+
+class KafkaAvroProducer(_kafka.KafkaAvroProducer[_T]):
+    """The seed's generic producer: ``KafkaAvroProducer[Cls](bootstrap_servers=...,
+    schema_registry_url=..., topic=..., schema_class=Cls)``."""
+
+
+class KafkaAvroConsumer(_kafka.KafkaAvroConsumer[_T]):
+    """The seed's generic consumer: ``KafkaAvroConsumer[Cls](bootstrap_servers=...,
+    schema_registry_url=..., topic=..., group_id=..., message_class=Cls)``."""
