@@ -30,13 +30,12 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 from telescope_schemas._runtime import errors
 from telescope_schemas._runtime.kafka import (
     AvroConsumer,
-    KafkaAvroConsumer,
     KafkaAvroProducer,
     Message,
     Record,
 )
 from telescope_schemas._runtime.registry import AsyncSchemaRegistryClient, RegistryConfig
-from telescope_schemas._runtime.serde import PlainCodec, RecordCodec, TopicSpec
+from telescope_schemas._runtime.serde import AsyncTopicSerde, PlainCodec, RecordCodec, TopicSpec
 
 from tests.fixtures_kafka import (
     GROUP_OPTIONS,
@@ -504,11 +503,17 @@ async def test_on_error_dead_letter_forwards_the_raw_message(
 # --- registry faults -----------------------------------------------------------------------
 
 
-async def test_producer_start_fails_when_the_registry_is_down(
-    kafka_broker: KafkaBroker, unique_topic: str
+async def test_producer_start_fails_while_the_registry_is_down_and_can_be_retried(
+    kafka_broker: KafkaBroker,
+    registry_servers: RegistryServers,
+    tmp_path: Path,
+    unique_topic: str,
 ) -> None:
-    config = RegistryConfig("http://127.0.0.1:9", retries=1, **FAST_REGISTRY)
-    spec = TopicSpec(unique_topic, RecordCodec(ts.TelescopeCommand))
+    bootstrap = kafka_broker.bootstrap
+    server = registry_servers.start(data=tmp_path / "registry.db")
+    server.kill()
+    config = RegistryConfig(server.url, retries=1, **FAST_REGISTRY)
+    # The seed's arguments; registry= carries the short retry policy of this test.
     producer = KafkaAvroProducer(
         kafka_broker.bootstrap,
         topic=unique_topic,
@@ -516,11 +521,28 @@ async def test_producer_start_fails_when_the_registry_is_down(
         registry=config,
     )
     with pytest.raises(errors.RegistryUnavailableError):
-        async with producer:
-            raise AssertionError("started without a registry")
-    assert spec.subject("value") == f"{unique_topic}-value"
+        await producer.start()
     with pytest.raises(RuntimeError, match="not started"):
         await producer.send(ts.TelescopeCommand.fake())
+    # Nothing was sent; once the registry is back, starting again works.
+    server.restart()
+    value = ts.TelescopeCommand.fake()
+    await producer.start()
+    try:
+        await producer.send(value)
+    finally:
+        await producer.stop()
+    (message,) = await read_raw(bootstrap, unique_topic, 1)
+    spec = TopicSpec(unique_topic, RecordCodec(ts.TelescopeCommand))
+    async with AsyncTopicSerde(spec=spec, registry=RegistryConfig(server.url)) as serde:
+        assert await serde.deserialize(message.value) == value
+    # A context manager whose start fails closes what it opened.
+    server.kill()
+    with pytest.raises(errors.RegistryUnavailableError):
+        async with KafkaAvroProducer(
+            bootstrap, topic=unique_topic, schema_class=ts.TelescopeCommand, registry=config
+        ):
+            raise AssertionError("started without a registry")
 
 
 async def test_consumer_with_registry_down_raises_whatever_the_policy_and_commits_nothing(
@@ -639,7 +661,7 @@ async def test_seed_classes_with_the_seed_arguments(
         )
         for i in range(3)
     ]
-    async with KafkaAvroProducer[SeedCommand](
+    async with ts.KafkaAvroProducer[SeedCommand](
         bootstrap_servers=bootstrap,
         schema_registry_url=registry_url,
         topic=unique_topic,
@@ -648,7 +670,7 @@ async def test_seed_classes_with_the_seed_arguments(
         for c in commands:
             await producer.send(c, key=c.command_id)
     received: list[SeedCommand] = []
-    async with KafkaAvroConsumer[SeedCommand](
+    async with ts.KafkaAvroConsumer[SeedCommand](
         bootstrap_servers=bootstrap,
         schema_registry_url=registry_url,
         topic=unique_topic,
