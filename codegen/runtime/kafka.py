@@ -543,6 +543,12 @@ class AvroConsumer(Generic[K, V]):
         self._rewind(error.partition, error.offset + 1)
         log.warning("skipping an undecodable message: %s", error)
 
+    def assignment(self) -> set[int]:
+        """The partitions of the topic this consumer holds now (empty before the group join)."""
+        if self._consumer is None:
+            return set()
+        return {tp.partition for tp in self._consumer.assignment() if tp.topic == self.topic}
+
     async def committed(self, partition: int = 0) -> int | None:
         """The group's committed offset of a partition of the topic (None if none)."""
         offset = await self._started().committed(TopicPartition(self.topic, partition))

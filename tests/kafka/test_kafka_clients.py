@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -216,6 +217,67 @@ async def test_handler_failure_commits_only_what_succeeded(
     assert handled == values[:2]
     assert rest == values[2:]
     assert await committed_offsets(bootstrap, unique_group, unique_topic) == {0: 5}
+
+
+async def test_a_rebalance_loses_nothing(
+    kafka_broker: KafkaBroker, registry_url: str, unique_topic: str, unique_group: str
+) -> None:
+    spec = TopicSpec(unique_topic, RecordCodec(ts.TelescopeCommand), PlainCodec('"string"'))
+    bootstrap = kafka_broker.bootstrap
+    await create_topic(bootstrap, unique_topic, partitions=4)
+    total = 40
+    seen: dict[str, list[tuple[int, int]]] = {"first": [], "second": []}
+    members: dict[str, AvroConsumer[str, Any]] = {}
+    stop = asyncio.Event()
+
+    async def member(name: str) -> None:
+        async def handler(record: Record[str, Any]) -> None:
+            seen[name].append((record.partition, record.offset))
+            await asyncio.sleep(0.01)  # slow enough for the rebalance to land mid-stream
+
+        async with AvroConsumer(
+            bootstrap, registry_url, unique_group, spec=spec, **GROUP_OPTIONS
+        ) as consumer:
+            members[name] = consumer
+            task = asyncio.create_task(consumer.consume_records(handler))
+            await stop.wait()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def until(condition: Callable[[], bool]) -> None:
+        async def poll() -> None:
+            while not condition():
+                await asyncio.sleep(0.05)
+
+        await asyncio.wait_for(poll(), 60)
+
+    def holds(name: str) -> set[int]:
+        return members[name].assignment() if name in members else set()
+
+    tasks = [asyncio.create_task(member("first"))]
+    try:
+        async with ts.TelescopeCommandsProducer(bootstrap, registry_url, spec=spec) as producer:
+            await producer.send_batch(
+                Message(ts.TelescopeCommand.fake(), key=f"a{i}") for i in range(total // 2)
+            )
+            await until(lambda: holds("first") == {0, 1, 2, 3} and len(seen["first"]) > 0)
+            # A second member joins while the first is consuming: the group rebalances.
+            tasks.append(asyncio.create_task(member("second")))
+            await until(lambda: bool(holds("second")) and len(holds("first")) < 4)
+            assert holds("first") | holds("second") == {0, 1, 2, 3}
+            for i in range(total // 2):
+                await producer.send(ts.TelescopeCommand.fake(), key=f"b{i}")
+        await until(lambda: len(set(seen["first"] + seen["second"])) == total)
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+    # Every message was handled (at least once), and the commits cover all of them.
+    handled = set(seen["first"] + seen["second"])
+    committed = await committed_offsets(bootstrap, unique_group, unique_topic)
+    assert handled == {(p, o) for p, end in committed.items() for o in range(end)}
+    assert sum(committed.values()) == total
+    assert seen["second"]  # the second member did take over partitions
 
 
 # --- interop with confluent-kafka through the broker ----------------------------------------
