@@ -28,7 +28,8 @@ Undecodable messages (a ``DeserializationError``: wrong magic byte, truncated, u
 id, corrupt body, null value) follow ``on_error``:
 
 - ``"raise"`` (default): the error is raised, with ``topic``/``partition``/``offset`` set,
-  and the message stays uncommitted (consuming again meets it again);
+  and the message stays uncommitted (consuming again meets it again, unless the application
+  calls ``consumer.skip(error)``);
 - ``"skip"``: logged as a warning, then committed past like a handled one;
 - ``"dead_letter"`` (implied by ``dead_letter_topic=...``): the raw key, value and headers
   are sent to the dead-letter topic with ``avrobind.error.*`` headers (``topic``,
