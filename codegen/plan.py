@@ -17,7 +17,7 @@ from codegen.errors import SchemaError
 from codegen.runtime import logical as L
 from codegen.schema import model as m
 from codegen.schema.defaults import union_branch
-from codegen.schema.expand import standalone
+from codegen.schema.expand import local
 
 # Module-level names every generated model module may use; class names must avoid them.
 IMPORT_ALIASES = {
@@ -28,6 +28,7 @@ IMPORT_ALIASES = {
     "uuid": "_uuid",
     "logical": "_logical",
     "model": "_model",
+    "schema": "_schema",
 }
 
 # fastavro converts these itself when reading, so decoding them is the identity.
@@ -62,7 +63,6 @@ class PyClass:
     name: str
     named: m.Named
     module: PyModule
-    schema_json: str = ""
     doc: str | None = None
     fields: list[PyField] = field(default_factory=list)
     members: list[tuple[str, str]] = field(default_factory=list)  # (python name, symbol)
@@ -92,6 +92,7 @@ class PyModule:
     module_refs: dict[tuple[str, ...], str] = field(default_factory=dict)  # other module -> alias
     _helper_keys: dict[str, str] = field(default_factory=dict)
     sources: set[str] = field(default_factory=set)
+    schemas: list[tuple[str, str]] = field(default_factory=list)  # (full name, local JSON)
 
     @property
     def path(self) -> str:
@@ -148,8 +149,9 @@ class _Planner:
         self.files: dict[str, str] = {}
 
     def run(self) -> Plan:
-        named = [n for n in self.schemas.named.values() if isinstance(n, (m.Record, m.Enum))]
-        namespaces = sorted({n.namespace for n in named})
+        all_named = list(self.schemas.named.values())
+        named = [n for n in all_named if isinstance(n, (m.Record, m.Enum))]
+        namespaces = sorted({n.namespace for n in all_named})
         segs = {ns: naming.module_segments(ns) for ns in namespaces}
         seen_paths: dict[tuple[str, ...], str] = {}
         for ns in namespaces:
@@ -163,6 +165,9 @@ class _Planner:
             self.modules[ns] = PyModule(namespace=ns, segments=s, is_package=is_pkg)
         for ns in namespaces:
             mod = self.modules[ns]
+            for n in sorted((n for n in all_named if n.namespace == ns), key=lambda n: n.fullname):
+                mod.schemas.append((n.fullname, json.dumps(local(n), ensure_ascii=False, separators=(",", ":"))))
+                mod.sources.add(str(n.loc.file))
             in_mod = sorted((n for n in named if n.namespace == ns), key=lambda n: n.fullname)
             reserved = frozenset(IMPORT_ALIASES.values())
             names = naming.assign([n.name for n in in_mod], reserved)
@@ -171,7 +176,6 @@ class _Planner:
                 cls = PyClass(kind=kind, name=names[n.name], named=n, module=mod)
                 mod.classes.append(cls)
                 self.classes[n.fullname] = cls
-                mod.sources.add(str(n.loc.file))
         # Enums first (records' defaults may name them), then records, each by full name.
         for mod in self.modules.values():
             mod.classes.sort(key=lambda c: (c.kind != "enum", c.fullname))
@@ -184,7 +188,6 @@ class _Planner:
 
     def fill(self, cls: PyClass) -> None:
         n = cls.named
-        cls.schema_json = json.dumps(standalone(n), ensure_ascii=False, separators=(",", ":"))
         cls.doc = n.doc
         if isinstance(n, m.Enum):
             members = naming.enum_members(n.symbols)

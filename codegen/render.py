@@ -16,6 +16,7 @@ from pathlib import Path
 
 import black
 import jinja2
+from black.strings import normalize_string_quotes, str_width
 
 import codegen
 from codegen.plan import IMPORT_ALIASES, Plan, PyModule
@@ -77,12 +78,41 @@ def docstring(text: str) -> str:
     return f'"""{text}"""' if simple else py_literal(text)
 
 
-def schema_literal(text: str, width: int = 76) -> str:
-    """A long JSON text as parenthesised, implicitly concatenated string literals."""
-    if len(text) <= width:
-        return repr(text)
-    parts = [repr(text[i : i + width]) for i in range(0, len(text), width)]
-    return "(\n" + "\n".join(parts) + "\n)"
+_LINE = 100
+_SCHEMAS_MARK = "# avrobind: schemas"
+
+
+def _string(text: str) -> str:
+    """A string literal exactly as black writes it (its own quote preference)."""
+    return normalize_string_quotes(repr(text))
+
+
+def schema_block(schemas: list[tuple[str, str]]) -> str:
+    """The `register_schemas({...})` call of a module, laid out exactly as black would.
+
+    Schemas are most of a module's bytes; black would spend nearly all its time re-parsing
+    them, so this part is formatted here and spliced in after black ran on the rest. Each
+    value stays on its key's line when it fits; otherwise it is split into one literal per
+    line, which black leaves alone because the joined form cannot fit either.
+    """
+    lines = ["_schema.register_schemas(", "    {"]
+    for name, text in schemas:
+        key = _string(name)
+        single = f"        {key}: {_string(text)},"
+        if str_width(single) <= _LINE:
+            lines.append(single)
+            continue
+        lines.append(f"        {key}: (")
+        rest = text
+        while rest:
+            size = min(len(rest), _LINE - 14)
+            while size > 1 and str_width(_string(rest[:size])) > _LINE - 12:
+                size = max(1, size * 3 // 4) if size > 8 else size - 1
+            lines.append(f"            {_string(rest[:size])}")
+            rest = rest[size:]
+        lines.append("        ),")
+    lines += ["    }", ")"]
+    return "\n".join(lines) + "\n"
 
 
 def _environment() -> jinja2.Environment:
@@ -96,7 +126,6 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["docstring"] = docstring
     env.filters["pyrepr"] = repr
-    env.filters["schema_literal"] = schema_literal
     return env
 
 
@@ -124,7 +153,8 @@ def render(plan: Plan, *, sources_root: Path | None = None, extra: Mapping[str, 
     out = Rendered(package=plan.package)
     model_tpl = env.get_template("model.py.j2")
     for mod in plan.modules:
-        out.files[mod.path] = format_code(_render_module(model_tpl, mod, sources_root), mod.path)
+        code = format_code(_render_module(model_tpl, mod, sources_root), mod.path)
+        out.files[mod.path] = code.replace(_SCHEMAS_MARK + "\n", schema_block(mod.schemas), 1)
     # Packages that only hold other namespaces.
     ns_tpl = env.get_template("namespace_init.py.j2")
     for mod in plan.modules:
@@ -150,7 +180,7 @@ def runtime_files() -> dict[str, str]:
 
 
 def _render_module(tpl: jinja2.Template, mod: PyModule, sources_root: Path | None) -> str:
-    imports = set(mod.imports)
+    imports = set(mod.imports) | {"schema"}
     if mod.records:
         imports |= {"dataclasses", "typing", "model"}
     if mod.enums:

@@ -69,3 +69,33 @@ class _Expander:
 
     def _field(self, f: m.Field, ns: str) -> dict[str, Any]:
         return self._replace(f.source, "type", self.node(f.type, ns))
+
+
+def local(named: m.Named) -> Any:
+    """The JSON of `named` with each named type defined inside it replaced by a marker.
+
+    What a generated module embeds per type; `codegen.runtime.schema.expand` rebuilds the
+    self-contained schema from these.
+    """
+    from codegen.runtime.schema import MARK
+
+    def node(t: m.Type) -> Any:
+        if isinstance(t, m.Named):
+            return {MARK: t.fullname}
+        if isinstance(t, (m.Ref, m.Primitive)):
+            return copy.deepcopy(t.source)
+        if isinstance(t, m.Union):
+            return [node(b) for b in t.branches]
+        if isinstance(t, m.Array):
+            return _Expander._replace(t.source, "items", node(t.items))
+        if isinstance(t, m.Map):
+            return _Expander._replace(t.source, "values", node(t.values))
+        raise TypeError(f"unexpected node {t!r}")
+
+    out: dict[str, Any] = {}
+    for k, v in named.source.items():
+        if k == "fields" and isinstance(named, m.Record):
+            out[k] = [_Expander._replace(f.source, "type", node(f.type)) for f in named.fields]
+        else:
+            out[k] = copy.deepcopy(v)
+    return out

@@ -22,19 +22,19 @@ import fastavro.validation
 from dataclasses_avroschema import AvroModel
 
 from .datagen import random_datum
-from .schema import fastavro_schema, parse_writer_schema
+from .schema import fastavro_schema, parse_writer_schema, standalone_json
 
 
 class AvroEnum(enum.Enum):
     """Base of every generated enum: members' values are the Avro symbols."""
 
-    # Set by each generated enum: its source schema as JSON text (a dunder, so not a member).
-    __avro_schema__: ClassVar[str]
+    # Set by each generated enum: its Avro full name (a dunder, so not a member).
+    __avro_name__: ClassVar[str]
 
     @classmethod
     def avro_schema_to_python(cls) -> dict[str, Any]:
         """The source schema (a fresh copy), exactly as written in the .avsc file."""
-        schema: dict[str, Any] = json.loads(cls.__avro_schema__)
+        schema: dict[str, Any] = json.loads(standalone_json(cls.__avro_name__))
         return schema
 
     @classmethod
@@ -45,8 +45,8 @@ class AvroEnum(enum.Enum):
 class AvroRecord(AvroModel):
     """Base of every generated record class."""
 
-    # Set by each generated class: its self-contained source schema as JSON text.
-    __avro_schema__: ClassVar[str]
+    # Set by each generated class: its Avro full name.
+    __avro_name__: ClassVar[str]
 
     @classmethod
     def avro_schema_to_python(
@@ -55,7 +55,7 @@ class AvroRecord(AvroModel):
         case_type: str | None = None,
     ) -> dict[str, Any]:
         """The source schema (a fresh copy), exactly as written in the .avsc file."""
-        schema: dict[str, Any] = json.loads(cls.__avro_schema__)
+        schema: dict[str, Any] = json.loads(standalone_json(cls.__avro_name__))
         if case_type is not None:
             from dataclasses_avroschema import case
 
@@ -73,11 +73,7 @@ class AvroRecord(AvroModel):
 
     @classmethod
     def get_fullname(cls) -> str:
-        schema = cls.avro_schema_to_python()
-        name: str = schema["name"]
-        if "." in name or not schema.get("namespace"):
-            return name
-        return f"{schema['namespace']}.{name}"
+        return cls.__avro_name__
 
     @classmethod
     def parsed_schema(cls) -> Any:

@@ -80,3 +80,88 @@ def parse_writer_schema(schema: Any) -> Any:
     elif isinstance(schema, (str, bytes)):
         schema = json.loads(schema)
     return fastavro_schema(schema)
+
+
+# -- the package's schemas --------------------------------------------------------------------
+#
+# A generated module registers the JSON of each named type it defines, with every named type
+# defined inside it replaced by a marker. The self-contained schema of a type is assembled from
+# these on first use: embedding it per class would repeat shared types in every class that uses
+# them (quadratic in the size of large schemas).
+
+MARK = "__avrobind_named__"
+_PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
+_COMPLEX = frozenset({"record", "error", "enum", "fixed", "array", "map"})
+_LOCAL: dict[str, str] = {}
+_EXPANDED: dict[str, str] = {}
+
+
+def register_schemas(schemas: dict[str, str]) -> None:
+    """Record the local JSON of named types (called by generated modules at import)."""
+    _LOCAL.update(schemas)
+
+
+def standalone_json(fullname: str) -> str:
+    """The self-contained schema of a registered named type, as JSON text (cached)."""
+    text = _EXPANDED.get(fullname)
+    if text is None:
+        text = json.dumps(expand(fullname, lambda name: json.loads(_LOCAL[name])), ensure_ascii=False)
+        _EXPANDED[fullname] = text
+    return text
+
+
+def _namespace(fullname: str) -> str:
+    return fullname.rpartition(".")[0]
+
+
+def _resolve(name: str, ns: str) -> str:
+    return name if "." in name or not ns else f"{ns}.{name}"
+
+
+def expand(fullname: str, lookup: Any) -> Any:
+    """Inline named types at their first use, keeping the JSON otherwise as written.
+
+    `lookup(fullname)` gives a named type's local JSON (nested named definitions as
+    `{MARK: fullname}`). A definition placed where the enclosing namespace differs from its own
+    gets an explicit `namespace`, so every name keeps resolving as it did in the source.
+    """
+    defined: set[str] = set()
+
+    def named(full: str, ns: str) -> Any:
+        defined.add(full)
+        local: dict[str, Any] = lookup(full)
+        own = _namespace(full)
+        needs_ns = "." not in local.get("name", "") and "namespace" not in local and own != ns
+        out: dict[str, Any] = {}
+        for key, value in local.items():
+            if key == "fields" and isinstance(value, list):
+                out[key] = [{k: (node(v, own) if k == "type" else v) for k, v in f.items()} for f in value]
+            else:
+                out[key] = value
+            if key == "name" and needs_ns:
+                out["namespace"] = own
+        return out
+
+    def node(js: Any, ns: str) -> Any:
+        if isinstance(js, str):
+            if js in _PRIMITIVES:
+                return js
+            full = _resolve(js, ns)
+            return js if full in defined else named(full, ns)
+        if isinstance(js, list):
+            return [node(b, ns) for b in js]
+        if isinstance(js, dict):
+            if MARK in js:
+                full = js[MARK]
+                return full if full in defined else named(full, ns)
+            t = js.get("type")
+            if t == "array":
+                return {k: (node(v, ns) if k == "items" else v) for k, v in js.items()}
+            if t == "map":
+                return {k: (node(v, ns) if k == "values" else v) for k, v in js.items()}
+            if isinstance(t, str) and t not in _PRIMITIVES and t not in _COMPLEX:
+                full = _resolve(t, ns)
+                return js if full in defined else named(full, ns)
+        return js
+
+    return named(fullname, "")

@@ -9,6 +9,27 @@ import uuid as _uuid
 
 from .._runtime import logical as _logical
 from .._runtime import model as _model
+from .._runtime import schema as _schema
+
+# The JSON of each named type defined here (nested named types as markers).
+_schema.register_schemas(
+    {
+        "telescope.acknowledgments.AckStatus": (
+            '{"type":"enum","name":"AckStatus","symbols":["ACCEPTED","REJECTED","COMPLETED","FAILED'
+            '"]}'
+        ),
+        "telescope.acknowledgments.CommandAcknowledgment": (
+            '{"type":"record","name":"CommandAcknowledgment","namespace":"telescope.acknowledgments'
+            '","doc":"The controller\'s answer to a TelescopeCommand (topic te'
+            'lescope.acknowledgments).","fields":[{"name":"command_id","type":{"type":"string","log'
+            'icalType":"uuid"}},{"name":"status","type":{"__avrobind_named__":"telescope.acknowledg'
+            'ments.AckStatus"}},{"name":"received_at","type":{"type":"long","logicalType":"timestam'
+            'p-millis"}},{"name":"message","type":["null","string"],"default":null},{"name":"error_'
+            'code","type":["null","int"],"default":null},{"name":"estimated_duration_ms","type":["n'
+            'ull","long"],"default":null}]}'
+        ),
+    }
+)
 
 
 class AckStatus(_model.AvroEnum):
@@ -17,10 +38,7 @@ class AckStatus(_model.AvroEnum):
     COMPLETED = "COMPLETED"
     FAILED = "FAILED"
 
-    __avro_schema__ = (
-        '{"type":"enum","name":"AckStatus","namespace":"telescope.acknowledgments","s'
-        'ymbols":["ACCEPTED","REJECTED","COMPLETED","FAILED"]}'
-    )
+    __avro_name__ = "telescope.acknowledgments.AckStatus"
 
 
 @_dataclasses.dataclass(kw_only=True)
@@ -34,17 +52,7 @@ class CommandAcknowledgment(_model.AvroRecord):
     error_code: int | None = None
     estimated_duration_ms: int | None = None
 
-    __avro_schema__ = (
-        '{"type":"record","name":"CommandAcknowledgment","namespace":"telescope.ackno'
-        'wledgments","doc":"The controller\'s answer to a TelescopeCommand (topic tele'
-        'scope.acknowledgments).","fields":[{"name":"command_id","type":{"type":"stri'
-        'ng","logicalType":"uuid"}},{"name":"status","type":{"type":"enum","name":"Ac'
-        'kStatus","symbols":["ACCEPTED","REJECTED","COMPLETED","FAILED"]}},{"name":"r'
-        'eceived_at","type":{"type":"long","logicalType":"timestamp-millis"}},{"name"'
-        ':"message","type":["null","string"],"default":null},{"name":"error_code","ty'
-        'pe":["null","int"],"default":null},{"name":"estimated_duration_ms","type":["'
-        'null","long"],"default":null}]}'
-    )
+    __avro_name__ = "telescope.acknowledgments.CommandAcknowledgment"
 
     class Meta:
         namespace = "telescope.acknowledgments"

@@ -9,7 +9,32 @@ import uuid as _uuid
 
 from .._runtime import logical as _logical
 from .._runtime import model as _model
+from .._runtime import schema as _schema
 from ..telescope import common as _ns_telescope_common
+
+# The JSON of each named type defined here (nested named types as markers).
+_schema.register_schemas(
+    {
+        "telescope.commands.CommandType": (
+            '{"type":"enum","name":"CommandType","symbols":["SLEW","TRACK","START_OBSERVATION","STO'
+            'P_OBSERVATION","PARK","CALIBRATE","UNKNOWN"],"default":"UNKNOWN"}'
+        ),
+        "telescope.commands.TelescopeCommand": (
+            '{"type":"record","name":"TelescopeCommand","namespace":"telescope.commands","doc":"A c'
+            'ommand sent to a telescope controller (topic telescope.commands).","fields":[{"name":"'
+            'command_id","type":{"type":"string","logicalType":"uuid"},"doc":"Unique id of this com'
+            'mand."},{"name":"command_type","type":{"__avrobind_named__":"telescope.commands.Comman'
+            'dType"}},{"name":"issued_at","type":{"type":"long","logicalType":"timestamp-millis"},"'
+            'doc":"When the command was issued (UTC)."},{"name":"requested_by","type":"string"},{"n'
+            'ame":"instrument","type":"telescope.common.Instrument","default":"CAMERA"},{"name":"ta'
+            'rget","type":["null","telescope.common.SkyPosition"],"default":null,"doc":"Where to po'
+            'int, for SLEW and TRACK."},{"name":"exposure_seconds","type":["null","double"],"defaul'
+            't":null},{"name":"priority","type":"int","default":0,"doc":"Higher runs first."},{"nam'
+            'e":"parameters","type":{"type":"map","values":"string"},"default":{}},{"name":"tags","'
+            'type":{"type":"array","items":"string"},"default":[]}]}'
+        ),
+    }
+)
 
 
 class CommandType(_model.AvroEnum):
@@ -21,11 +46,7 @@ class CommandType(_model.AvroEnum):
     CALIBRATE = "CALIBRATE"
     UNKNOWN = "UNKNOWN"
 
-    __avro_schema__ = (
-        '{"type":"enum","name":"CommandType","namespace":"telescope.commands","symbol'
-        's":["SLEW","TRACK","START_OBSERVATION","STOP_OBSERVATION","PARK","CALIBRATE"'
-        ',"UNKNOWN"],"default":"UNKNOWN"}'
-    )
+    __avro_name__ = "telescope.commands.CommandType"
 
 
 @_dataclasses.dataclass(kw_only=True)
@@ -49,33 +70,7 @@ class TelescopeCommand(_model.AvroRecord):
     parameters: dict[str, str] = _dataclasses.field(default_factory=dict)
     tags: list[str] = _dataclasses.field(default_factory=list)
 
-    __avro_schema__ = (
-        '{"type":"record","name":"TelescopeCommand","namespace":"telescope.commands",'
-        '"doc":"A command sent to a telescope controller (topic telescope.commands)."'
-        ',"fields":[{"name":"command_id","type":{"type":"string","logicalType":"uuid"'
-        '},"doc":"Unique id of this command."},{"name":"command_type","type":{"type":'
-        '"enum","name":"CommandType","symbols":["SLEW","TRACK","START_OBSERVATION","S'
-        'TOP_OBSERVATION","PARK","CALIBRATE","UNKNOWN"],"default":"UNKNOWN"}},{"name"'
-        ':"issued_at","type":{"type":"long","logicalType":"timestamp-millis"},"doc":"'
-        'When the command was issued (UTC)."},{"name":"requested_by","type":"string"}'
-        ',{"name":"instrument","type":{"type":"enum","name":"Instrument","namespace":'
-        '"telescope.common","doc":"Instruments mounted on the telescope.","symbols":['
-        '"CAMERA","SPECTROGRAPH","PHOTOMETER","GUIDER","UNKNOWN"],"default":"UNKNOWN"'
-        '},"default":"CAMERA"},{"name":"target","type":["null",{"type":"record","name'
-        '":"SkyPosition","namespace":"telescope.common","doc":"A position on the sky '
-        'in equatorial coordinates.","fields":[{"name":"ra_deg","type":"double","doc"'
-        ':"Right ascension in degrees, 0 <= ra < 360."},{"name":"dec_deg","type":"dou'
-        'ble","doc":"Declination in degrees, -90 <= dec <= 90."},{"name":"frame","typ'
-        'e":{"type":"enum","name":"ReferenceFrame","doc":"Celestial reference frame o'
-        'f the coordinates.","symbols":["ICRS","FK5","GALACTIC","UNKNOWN"],"default":'
-        '"UNKNOWN"},"default":"ICRS"},{"name":"epoch","type":["null","string"],"defau'
-        'lt":null,"doc":"Equinox, e.g. \\"J2000\\"."}]}],"default":null,"doc":"Where to'
-        ' point, for SLEW and TRACK."},{"name":"exposure_seconds","type":["null","dou'
-        'ble"],"default":null},{"name":"priority","type":"int","default":0,"doc":"Hig'
-        'her runs first."},{"name":"parameters","type":{"type":"map","values":"string'
-        '"},"default":{}},{"name":"tags","type":{"type":"array","items":"string"},"de'
-        'fault":[]}]}'
-    )
+    __avro_name__ = "telescope.commands.TelescopeCommand"
 
     class Meta:
         namespace = "telescope.commands"

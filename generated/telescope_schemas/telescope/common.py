@@ -6,6 +6,30 @@ import dataclasses as _dataclasses
 import typing as _t
 
 from .._runtime import model as _model
+from .._runtime import schema as _schema
+
+# The JSON of each named type defined here (nested named types as markers).
+_schema.register_schemas(
+    {
+        "telescope.common.Instrument": (
+            '{"type":"enum","name":"Instrument","namespace":"telescope.common","doc":"Instruments m'
+            'ounted on the telescope.","symbols":["CAMERA","SPECTROGRAPH","PHOTOMETER","GUIDER","UN'
+            'KNOWN"],"default":"UNKNOWN"}'
+        ),
+        "telescope.common.ReferenceFrame": (
+            '{"type":"enum","name":"ReferenceFrame","doc":"Celestial reference frame of the coordin'
+            'ates.","symbols":["ICRS","FK5","GALACTIC","UNKNOWN"],"default":"UNKNOWN"}'
+        ),
+        "telescope.common.SkyPosition": (
+            '{"type":"record","name":"SkyPosition","namespace":"telescope.common","doc":"A position'
+            ' on the sky in equatorial coordinates.","fields":[{"name":"ra_deg","type":"double","do'
+            'c":"Right ascension in degrees, 0 <= ra < 360."},{"name":"dec_deg","type":"double","do'
+            'c":"Declination in degrees, -90 <= dec <= 90."},{"name":"frame","type":{"__avrobind_na'
+            'med__":"telescope.common.ReferenceFrame"},"default":"ICRS"},{"name":"epoch","type":["n'
+            'ull","string"],"default":null,"doc":"Equinox, e.g. \\"J2000\\"."}]}'
+        ),
+    }
+)
 
 
 class Instrument(_model.AvroEnum):
@@ -17,11 +41,7 @@ class Instrument(_model.AvroEnum):
     GUIDER = "GUIDER"
     UNKNOWN = "UNKNOWN"
 
-    __avro_schema__ = (
-        '{"type":"enum","name":"Instrument","namespace":"telescope.common","doc":"Ins'
-        'truments mounted on the telescope.","symbols":["CAMERA","SPECTROGRAPH","PHOT'
-        'OMETER","GUIDER","UNKNOWN"],"default":"UNKNOWN"}'
-    )
+    __avro_name__ = "telescope.common.Instrument"
 
 
 class ReferenceFrame(_model.AvroEnum):
@@ -32,11 +52,7 @@ class ReferenceFrame(_model.AvroEnum):
     GALACTIC = "GALACTIC"
     UNKNOWN = "UNKNOWN"
 
-    __avro_schema__ = (
-        '{"type":"enum","name":"ReferenceFrame","namespace":"telescope.common","doc":'
-        '"Celestial reference frame of the coordinates.","symbols":["ICRS","FK5","GAL'
-        'ACTIC","UNKNOWN"],"default":"UNKNOWN"}'
-    )
+    __avro_name__ = "telescope.common.ReferenceFrame"
 
 
 @_dataclasses.dataclass(kw_only=True)
@@ -51,16 +67,7 @@ class SkyPosition(_model.AvroRecord):
     epoch: str | None = None
     """Equinox, e.g. "J2000"."""
 
-    __avro_schema__ = (
-        '{"type":"record","name":"SkyPosition","namespace":"telescope.common","doc":"'
-        'A position on the sky in equatorial coordinates.","fields":[{"name":"ra_deg"'
-        ',"type":"double","doc":"Right ascension in degrees, 0 <= ra < 360."},{"name"'
-        ':"dec_deg","type":"double","doc":"Declination in degrees, -90 <= dec <= 90."'
-        '},{"name":"frame","type":{"type":"enum","name":"ReferenceFrame","doc":"Celes'
-        'tial reference frame of the coordinates.","symbols":["ICRS","FK5","GALACTIC"'
-        ',"UNKNOWN"],"default":"UNKNOWN"},"default":"ICRS"},{"name":"epoch","type":["'
-        'null","string"],"default":null,"doc":"Equinox, e.g. \\"J2000\\"."}]}'
-    )
+    __avro_name__ = "telescope.common.SkyPosition"
 
     class Meta:
         namespace = "telescope.common"

@@ -10,7 +10,36 @@ import uuid as _uuid
 
 from .._runtime import logical as _logical
 from .._runtime import model as _model
+from .._runtime import schema as _schema
 from ..telescope import common as _ns_telescope_common
+
+# The JSON of each named type defined here (nested named types as markers).
+_schema.register_schemas(
+    {
+        "telescope.data.Frame": (
+            '{"type":"record","name":"Frame","fields":[{"name":"index","type":"int"},{"name":"captu'
+            'red_at","type":{"type":"long","logicalType":"timestamp-millis"}},{"name":"mean_flux","'
+            'type":"double"},{"name":"checksum","type":{"__avrobind_named__":"telescope.data.Md5"}}'
+            ',{"name":"flags","type":{"type":"map","values":"boolean"},"default":{}}]}'
+        ),
+        "telescope.data.Md5": '{"type":"fixed","name":"Md5","size":16}',
+        "telescope.data.Observation": (
+            '{"type":"record","name":"Observation","namespace":"telescope.data","doc":"Science data'
+            ' of one observation (topic telescope.data).","fields":[{"name":"observation_id","type"'
+            ':{"type":"string","logicalType":"uuid"}},{"name":"command_id","type":{"type":"string",'
+            '"logicalType":"uuid"},"doc":"The START_OBSERVATION command this answers."},{"name":"ta'
+            'rget","type":"telescope.common.SkyPosition"},{"name":"instrument","type":"telescope.co'
+            'mmon.Instrument"},{"name":"night","type":{"type":"int","logicalType":"date"},"doc":"Ob'
+            'serving night (local date at sunset)."},{"name":"started_at","type":{"type":"long","lo'
+            'gicalType":"timestamp-micros"}},{"name":"exposure_seconds","type":{"type":"bytes","log'
+            'icalType":"decimal","precision":9,"scale":3},"doc":"Total exposure, exact to the milli'
+            'second."},{"name":"filter_band","type":["null","string"],"default":null},{"name":"fram'
+            'es","type":{"type":"array","items":{"__avrobind_named__":"telescope.data.Frame"}},"def'
+            'ault":[]},{"name":"airmass","type":["null","float"],"default":null},{"name":"metadata"'
+            ',"type":{"type":"map","values":"string"},"default":{}}]}'
+        ),
+    }
+)
 
 
 @_dataclasses.dataclass(kw_only=True)
@@ -21,13 +50,7 @@ class Frame(_model.AvroRecord):
     checksum: bytes
     flags: dict[str, bool] = _dataclasses.field(default_factory=dict)
 
-    __avro_schema__ = (
-        '{"type":"record","name":"Frame","namespace":"telescope.data","fields":[{"nam'
-        'e":"index","type":"int"},{"name":"captured_at","type":{"type":"long","logica'
-        'lType":"timestamp-millis"}},{"name":"mean_flux","type":"double"},{"name":"ch'
-        'ecksum","type":{"type":"fixed","name":"Md5","size":16}},{"name":"flags","typ'
-        'e":{"type":"map","values":"boolean"},"default":{}}]}'
-    )
+    __avro_name__ = "telescope.data.Frame"
 
     class Meta:
         namespace = "telescope.data"
@@ -71,36 +94,7 @@ class Observation(_model.AvroRecord):
     airmass: float | None = None
     metadata: dict[str, str] = _dataclasses.field(default_factory=dict)
 
-    __avro_schema__ = (
-        '{"type":"record","name":"Observation","namespace":"telescope.data","doc":"Sc'
-        'ience data of one observation (topic telescope.data).","fields":[{"name":"ob'
-        'servation_id","type":{"type":"string","logicalType":"uuid"}},{"name":"comman'
-        'd_id","type":{"type":"string","logicalType":"uuid"},"doc":"The START_OBSERVA'
-        'TION command this answers."},{"name":"target","type":{"type":"record","name"'
-        ':"SkyPosition","namespace":"telescope.common","doc":"A position on the sky i'
-        'n equatorial coordinates.","fields":[{"name":"ra_deg","type":"double","doc":'
-        '"Right ascension in degrees, 0 <= ra < 360."},{"name":"dec_deg","type":"doub'
-        'le","doc":"Declination in degrees, -90 <= dec <= 90."},{"name":"frame","type'
-        '":{"type":"enum","name":"ReferenceFrame","doc":"Celestial reference frame of'
-        ' the coordinates.","symbols":["ICRS","FK5","GALACTIC","UNKNOWN"],"default":"'
-        'UNKNOWN"},"default":"ICRS"},{"name":"epoch","type":["null","string"],"defaul'
-        't":null,"doc":"Equinox, e.g. \\"J2000\\"."}]}},{"name":"instrument","type":{"t'
-        'ype":"enum","name":"Instrument","namespace":"telescope.common","doc":"Instru'
-        'ments mounted on the telescope.","symbols":["CAMERA","SPECTROGRAPH","PHOTOME'
-        'TER","GUIDER","UNKNOWN"],"default":"UNKNOWN"}},{"name":"night","type":{"type'
-        '":"int","logicalType":"date"},"doc":"Observing night (local date at sunset).'
-        '"},{"name":"started_at","type":{"type":"long","logicalType":"timestamp-micro'
-        's"}},{"name":"exposure_seconds","type":{"type":"bytes","logicalType":"decima'
-        'l","precision":9,"scale":3},"doc":"Total exposure, exact to the millisecond.'
-        '"},{"name":"filter_band","type":["null","string"],"default":null},{"name":"f'
-        'rames","type":{"type":"array","items":{"type":"record","name":"Frame","field'
-        's":[{"name":"index","type":"int"},{"name":"captured_at","type":{"type":"long'
-        '","logicalType":"timestamp-millis"}},{"name":"mean_flux","type":"double"},{"'
-        'name":"checksum","type":{"type":"fixed","name":"Md5","size":16}},{"name":"fl'
-        'ags","type":{"type":"map","values":"boolean"},"default":{}}]}},"default":[]}'
-        ',{"name":"airmass","type":["null","float"],"default":null},{"name":"metadata'
-        '","type":{"type":"map","values":"string"},"default":{}}]}'
-    )
+    __avro_name__ = "telescope.data.Observation"
 
     class Meta:
         namespace = "telescope.data"

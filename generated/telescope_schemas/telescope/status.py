@@ -8,7 +8,35 @@ import typing as _t
 
 from .._runtime import logical as _logical
 from .._runtime import model as _model
+from .._runtime import schema as _schema
 from ..telescope import common as _ns_telescope_common
+
+# The JSON of each named type defined here (nested named types as markers).
+_schema.register_schemas(
+    {
+        "telescope.status.TelescopeState": (
+            '{"type":"enum","name":"TelescopeState","symbols":["IDLE","SLEWING","TRACKING","OBSERVI'
+            'NG","PARKED","FAULT","UNKNOWN"],"default":"UNKNOWN"}'
+        ),
+        "telescope.status.TelescopeStatus": (
+            '{"type":"record","name":"TelescopeStatus","namespace":"telescope.status","doc":"Period'
+            'ic health and pointing report (topic telescope.status).","fields":[{"name":"telescope_'
+            'id","type":"string"},{"name":"reported_at","type":{"type":"long","logicalType":"timest'
+            'amp-millis"}},{"name":"state","type":{"__avrobind_named__":"telescope.status.Telescope'
+            'State"}},{"name":"pointing","type":["null","telescope.common.SkyPosition"],"default":n'
+            'ull},{"name":"active_instrument","type":["null","telescope.common.Instrument"],"defaul'
+            't":null},{"name":"local_sidereal_time","type":{"type":"int","logicalType":"time-millis'
+            '"}},{"name":"weather","type":{"__avrobind_named__":"telescope.status.WeatherConditions'
+            '"}},{"name":"alarms","type":{"type":"array","items":"string"},"default":[]},{"name":"u'
+            'ptime_seconds","type":"long","default":0}]}'
+        ),
+        "telescope.status.WeatherConditions": (
+            '{"type":"record","name":"WeatherConditions","fields":[{"name":"temperature_c","type":"'
+            'float"},{"name":"humidity_percent","type":"float"},{"name":"wind_speed_ms","type":"flo'
+            'at"},{"name":"cloud_cover","type":["null","float"],"default":null}]}'
+        ),
+    }
+)
 
 
 class TelescopeState(_model.AvroEnum):
@@ -20,11 +48,7 @@ class TelescopeState(_model.AvroEnum):
     FAULT = "FAULT"
     UNKNOWN = "UNKNOWN"
 
-    __avro_schema__ = (
-        '{"type":"enum","name":"TelescopeState","namespace":"telescope.status","symbo'
-        'ls":["IDLE","SLEWING","TRACKING","OBSERVING","PARKED","FAULT","UNKNOWN"],"de'
-        'fault":"UNKNOWN"}'
-    )
+    __avro_name__ = "telescope.status.TelescopeState"
 
 
 @_dataclasses.dataclass(kw_only=True)
@@ -41,32 +65,7 @@ class TelescopeStatus(_model.AvroRecord):
     alarms: list[str] = _dataclasses.field(default_factory=list)
     uptime_seconds: int = 0
 
-    __avro_schema__ = (
-        '{"type":"record","name":"TelescopeStatus","namespace":"telescope.status","do'
-        'c":"Periodic health and pointing report (topic telescope.status).","fields":'
-        '[{"name":"telescope_id","type":"string"},{"name":"reported_at","type":{"type'
-        '":"long","logicalType":"timestamp-millis"}},{"name":"state","type":{"type":"'
-        'enum","name":"TelescopeState","symbols":["IDLE","SLEWING","TRACKING","OBSERV'
-        'ING","PARKED","FAULT","UNKNOWN"],"default":"UNKNOWN"}},{"name":"pointing","t'
-        'ype":["null",{"type":"record","name":"SkyPosition","namespace":"telescope.co'
-        'mmon","doc":"A position on the sky in equatorial coordinates.","fields":[{"n'
-        'ame":"ra_deg","type":"double","doc":"Right ascension in degrees, 0 <= ra < 3'
-        '60."},{"name":"dec_deg","type":"double","doc":"Declination in degrees, -90 <'
-        '= dec <= 90."},{"name":"frame","type":{"type":"enum","name":"ReferenceFrame"'
-        ',"doc":"Celestial reference frame of the coordinates.","symbols":["ICRS","FK'
-        '5","GALACTIC","UNKNOWN"],"default":"UNKNOWN"},"default":"ICRS"},{"name":"epo'
-        'ch","type":["null","string"],"default":null,"doc":"Equinox, e.g. \\"J2000\\"."'
-        '}]}],"default":null},{"name":"active_instrument","type":["null",{"type":"enu'
-        'm","name":"Instrument","namespace":"telescope.common","doc":"Instruments mou'
-        'nted on the telescope.","symbols":["CAMERA","SPECTROGRAPH","PHOTOMETER","GUI'
-        'DER","UNKNOWN"],"default":"UNKNOWN"}],"default":null},{"name":"local_siderea'
-        'l_time","type":{"type":"int","logicalType":"time-millis"}},{"name":"weather"'
-        ',"type":{"type":"record","name":"WeatherConditions","fields":[{"name":"tempe'
-        'rature_c","type":"float"},{"name":"humidity_percent","type":"float"},{"name"'
-        ':"wind_speed_ms","type":"float"},{"name":"cloud_cover","type":["null","float'
-        '"],"default":null}]}},{"name":"alarms","type":{"type":"array","items":"strin'
-        'g"},"default":[]},{"name":"uptime_seconds","type":"long","default":0}]}'
-    )
+    __avro_name__ = "telescope.status.TelescopeStatus"
 
     class Meta:
         namespace = "telescope.status"
@@ -106,12 +105,7 @@ class WeatherConditions(_model.AvroRecord):
     wind_speed_ms: float
     cloud_cover: float | None = None
 
-    __avro_schema__ = (
-        '{"type":"record","name":"WeatherConditions","namespace":"telescope.status","'
-        'fields":[{"name":"temperature_c","type":"float"},{"name":"humidity_percent",'
-        '"type":"float"},{"name":"wind_speed_ms","type":"float"},{"name":"cloud_cover'
-        '","type":["null","float"],"default":null}]}'
-    )
+    __avro_name__ = "telescope.status.WeatherConditions"
 
     class Meta:
         namespace = "telescope.status"
