@@ -197,7 +197,7 @@ class _Planner:
         if n.namespace:
             cls.meta.append(("namespace", repr(n.namespace)))
         if n.aliases:
-            cls.meta.append(("aliases", repr(list(n.aliases))))
+            cls.meta.append(("aliases", repr(tuple(n.aliases))))
         ctx = _Ctx(self, cls.module)
         module_names = {c.name for c in cls.module.classes} | set(cls.module.module_refs.values())
         attrs = naming.assign(
@@ -286,6 +286,8 @@ class _Ctx:
                 h = self.hint(b)
                 if h not in parts:
                     parts.append(h)
+            if "int" in parts and "float" in parts:
+                parts.remove("int")  # an int is a valid float for type checkers (PEP 484)
             if "None" in parts:
                 parts.remove("None")
                 parts.append("None")
@@ -457,8 +459,11 @@ class _Ctx:
             lines.append("if isinstance(v, tuple):")
             lines.append("    name, v = v")
             for nb in named:
+                value = self.dec(nb, "v", 0)
+                if value == "v":  # unpacked from a tuple, `v` is Any to type checkers
+                    value = f"{self.use('typing')}.cast({self.hint(nb)}, v)"
                 lines.append(f"    if name == {nb.fullname!r}:")
-                lines.append(f"        return {self.dec(nb, 'v', 0)}")
+                lines.append(f"        return {value}")
             lines.append("    raise ValueError(f\"unknown union branch {name!r}\")")
         for b in branches:
             if isinstance(b, m.Named):
@@ -469,10 +474,13 @@ class _Ctx:
         # A value without a branch name (e.g. from Avro JSON): the first named type it fits.
         for nb in named:
             if isinstance(nb, m.Record):
-                names = sorted(f.name for f in nb.fields if not f.has_default)
-                lines.append(f"if isinstance(v, dict) and all(k in v for k in {names!r}):")
+                names = tuple(sorted(f.name for f in nb.fields if not f.has_default))
+                fits = f" and all(k in v for k in {names!r})" if names else ""
+                lines.append(f"if isinstance(v, dict){fits}:")
             elif isinstance(nb, m.Enum):
                 lines.append(f"if isinstance(v, str) and v in {nb.symbols!r}:")
+            elif isinstance(nb.logical, m.Logical) and nb.logical.name == "decimal":
+                lines.append(f"if {self.logical_check(nb.logical, 'v')}:")
             else:
                 lines.append(f"if isinstance(v, bytes) and len(v) == {nb.size}:")
             lines.append(f"    return {self.dec(nb, 'v', 0)}")

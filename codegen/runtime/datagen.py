@@ -48,6 +48,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .errors import AvrobindError
+from .logical import encode_big_decimal
 
 __all__ = ["DatagenError", "DatumGenerator", "random_datum"]
 
@@ -231,6 +232,10 @@ class DatumGenerator:
         logical = _logical_key(schema)
         if logical is not None:
             return self._logical(logical, schema)
+        if kind == "bytes" and schema.get("logicalType") == "big-decimal":
+            # Raw bytes, but they must hold an encoded big-decimal to be decodable.
+            unscaled = self._integer(-(10**12), 10**12)
+            return encode_big_decimal(decimal.Decimal(unscaled).scaleb(-self._rng.randint(0, 12)))
         if kind in _RECORDS:
             return {f["name"]: self._gen(f["type"], depth + 1) for f in schema.get("fields", ())}
         if kind == "enum":

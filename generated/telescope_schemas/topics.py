@@ -25,7 +25,9 @@ _TELESCOPE_COMMANDS: _serde.TopicSpec[str, _ns_telescope_commands.TelescopeComma
 )
 
 
-class TelescopeCommandsSerde(_serde.TopicSerde[str, _ns_telescope_commands.TelescopeCommand]):
+class TelescopeCommandsSerde(
+    _serde.TopicSerde[str, _ns_telescope_commands.TelescopeCommand]
+):
     """Serde of topic telescope.commands (telescope.commands.TelescopeCommand values with string keys) for any Kafka client: serialize/deserialize values, serialize_key/deserialize_key keys."""
 
     TOPIC = "telescope.commands"
@@ -36,7 +38,9 @@ class TelescopeCommandsSerde(_serde.TopicSerde[str, _ns_telescope_commands.Teles
     SPEC = _TELESCOPE_COMMANDS
 
 
-class TelescopeCommandsProducer(_kafka.AvroProducer[str, _ns_telescope_commands.TelescopeCommand]):
+class TelescopeCommandsProducer(
+    _kafka.AvroProducer[str, _ns_telescope_commands.TelescopeCommand]
+):
     """Sends telescope.commands.TelescopeCommand values with string keys to topic telescope.commands (aiokafka; see AvroProducer)."""
 
     TOPIC = "telescope.commands"
@@ -47,7 +51,9 @@ class TelescopeCommandsProducer(_kafka.AvroProducer[str, _ns_telescope_commands.
     SPEC = _TELESCOPE_COMMANDS
 
 
-class TelescopeCommandsConsumer(_kafka.AvroConsumer[str, _ns_telescope_commands.TelescopeCommand]):
+class TelescopeCommandsConsumer(
+    _kafka.AvroConsumer[str, _ns_telescope_commands.TelescopeCommand]
+):
     """Consumes telescope.commands.TelescopeCommand values with string keys from topic telescope.commands in a group, at least once (aiokafka; see AvroConsumer)."""
 
     TOPIC = "telescope.commands"
@@ -108,12 +114,14 @@ class TelescopeAcknowledgmentsConsumer(
     SPEC = _TELESCOPE_ACKNOWLEDGMENTS
 
 
-_TELESCOPE_DATA: _serde.TopicSpec[str, _ns_telescope_data.Observation] = _serde.TopicSpec(
-    topic="telescope.data",
-    value=_serde.RecordCodec(_ns_telescope_data.Observation),
-    key=_serde.PlainCodec('"string"'),
-    subject_strategy="topic",
-    registry_url=REGISTRY_URL,
+_TELESCOPE_DATA: _serde.TopicSpec[str, _ns_telescope_data.Observation] = (
+    _serde.TopicSpec(
+        topic="telescope.data",
+        value=_serde.RecordCodec(_ns_telescope_data.Observation),
+        key=_serde.PlainCodec('"string"'),
+        subject_strategy="topic",
+        registry_url=REGISTRY_URL,
+    )
 )
 
 
@@ -150,16 +158,20 @@ class TelescopeDataConsumer(_kafka.AvroConsumer[str, _ns_telescope_data.Observat
     SPEC = _TELESCOPE_DATA
 
 
-_TELESCOPE_STATUS: _serde.TopicSpec[str, _ns_telescope_status.TelescopeStatus] = _serde.TopicSpec(
-    topic="telescope.status",
-    value=_serde.RecordCodec(_ns_telescope_status.TelescopeStatus),
-    key=_serde.PlainCodec('"string"'),
-    subject_strategy="topic",
-    registry_url=REGISTRY_URL,
+_TELESCOPE_STATUS: _serde.TopicSpec[str, _ns_telescope_status.TelescopeStatus] = (
+    _serde.TopicSpec(
+        topic="telescope.status",
+        value=_serde.RecordCodec(_ns_telescope_status.TelescopeStatus),
+        key=_serde.PlainCodec('"string"'),
+        subject_strategy="topic",
+        registry_url=REGISTRY_URL,
+    )
 )
 
 
-class TelescopeStatusSerde(_serde.TopicSerde[str, _ns_telescope_status.TelescopeStatus]):
+class TelescopeStatusSerde(
+    _serde.TopicSerde[str, _ns_telescope_status.TelescopeStatus]
+):
     """Serde of topic telescope.status (telescope.status.TelescopeStatus values with string keys) for any Kafka client: serialize/deserialize values, serialize_key/deserialize_key keys."""
 
     TOPIC = "telescope.status"
@@ -170,7 +182,9 @@ class TelescopeStatusSerde(_serde.TopicSerde[str, _ns_telescope_status.Telescope
     SPEC = _TELESCOPE_STATUS
 
 
-class TelescopeStatusProducer(_kafka.AvroProducer[str, _ns_telescope_status.TelescopeStatus]):
+class TelescopeStatusProducer(
+    _kafka.AvroProducer[str, _ns_telescope_status.TelescopeStatus]
+):
     """Sends telescope.status.TelescopeStatus values with string keys to topic telescope.status (aiokafka; see AvroProducer)."""
 
     TOPIC = "telescope.status"
@@ -181,7 +195,9 @@ class TelescopeStatusProducer(_kafka.AvroProducer[str, _ns_telescope_status.Tele
     SPEC = _TELESCOPE_STATUS
 
 
-class TelescopeStatusConsumer(_kafka.AvroConsumer[str, _ns_telescope_status.TelescopeStatus]):
+class TelescopeStatusConsumer(
+    _kafka.AvroConsumer[str, _ns_telescope_status.TelescopeStatus]
+):
     """Consumes telescope.status.TelescopeStatus values with string keys from topic telescope.status in a group, at least once (aiokafka; see AvroConsumer)."""
 
     TOPIC = "telescope.status"

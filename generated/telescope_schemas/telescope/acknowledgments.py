@@ -15,18 +15,19 @@ from .._runtime import schema as _schema
 _schema.register_schemas(
     {
         "telescope.acknowledgments.AckStatus": (
-            '{"type":"enum","name":"AckStatus","symbols":["ACCEPTED","REJECTED","COMPLETED","FAILED'
-            '"]}'
+            '{"type":"enum","name":"AckStatus","symbols":["ACCEPTED","REJECTED","COMPLE'
+            'TED","FAILED"]}'
         ),
         "telescope.acknowledgments.CommandAcknowledgment": (
-            '{"type":"record","name":"CommandAcknowledgment","namespace":"telescope.acknowledgments'
-            '","doc":"The controller\'s answer to a TelescopeCommand (topic te'
-            'lescope.acknowledgments).","fields":[{"name":"command_id","type":{"type":"string","log'
-            'icalType":"uuid"}},{"name":"status","type":{"__avrobind_named__":"telescope.acknowledg'
-            'ments.AckStatus"}},{"name":"received_at","type":{"type":"long","logicalType":"timestam'
-            'p-millis"}},{"name":"message","type":["null","string"],"default":null},{"name":"error_'
-            'code","type":["null","int"],"default":null},{"name":"estimated_duration_ms","type":["n'
-            'ull","long"],"default":null}]}'
+            '{"type":"record","name":"CommandAcknowledgment","namespace":"telescope.ack'
+            'nowledgments","doc":"The controller\'s answer to a Teles'
+            'copeCommand (topic telescope.acknowledgments).","fields":[{"name":"command'
+            '_id","type":{"type":"string","logicalType":"uuid"}},{"name":"status","type'
+            '":{"__avrobind_named__":"telescope.acknowledgments.AckStatus"}},{"name":"r'
+            'eceived_at","type":{"type":"long","logicalType":"timestamp-millis"}},{"nam'
+            'e":"message","type":["null","string"],"default":null},{"name":"error_code"'
+            ',"type":["null","int"],"default":null},{"name":"estimated_duration_ms","ty'
+            'pe":["null","long"],"default":null}]}'
         ),
     }
 )

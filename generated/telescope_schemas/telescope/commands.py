@@ -16,22 +16,25 @@ from ..telescope import common as _ns_telescope_common
 _schema.register_schemas(
     {
         "telescope.commands.CommandType": (
-            '{"type":"enum","name":"CommandType","symbols":["SLEW","TRACK","START_OBSERVATION","STO'
-            'P_OBSERVATION","PARK","CALIBRATE","UNKNOWN"],"default":"UNKNOWN"}'
+            '{"type":"enum","name":"CommandType","symbols":["SLEW","TRACK","START_OBSER'
+            'VATION","STOP_OBSERVATION","PARK","CALIBRATE","UNKNOWN"],"default":"UNKNOW'
+            'N"}'
         ),
         "telescope.commands.TelescopeCommand": (
-            '{"type":"record","name":"TelescopeCommand","namespace":"telescope.commands","doc":"A c'
-            'ommand sent to a telescope controller (topic telescope.commands).","fields":[{"name":"'
-            'command_id","type":{"type":"string","logicalType":"uuid"},"doc":"Unique id of this com'
-            'mand."},{"name":"command_type","type":{"__avrobind_named__":"telescope.commands.Comman'
-            'dType"}},{"name":"issued_at","type":{"type":"long","logicalType":"timestamp-millis"},"'
-            'doc":"When the command was issued (UTC)."},{"name":"requested_by","type":"string"},{"n'
-            'ame":"instrument","type":"telescope.common.Instrument","default":"CAMERA"},{"name":"ta'
-            'rget","type":["null","telescope.common.SkyPosition"],"default":null,"doc":"Where to po'
-            'int, for SLEW and TRACK."},{"name":"exposure_seconds","type":["null","double"],"defaul'
-            't":null},{"name":"priority","type":"int","default":0,"doc":"Higher runs first."},{"nam'
-            'e":"parameters","type":{"type":"map","values":"string"},"default":{}},{"name":"tags","'
-            'type":{"type":"array","items":"string"},"default":[]}]}'
+            '{"type":"record","name":"TelescopeCommand","namespace":"telescope.commands'
+            '","doc":"A command sent to a telescope controller (topic telescope.command'
+            's).","fields":[{"name":"command_id","type":{"type":"string","logicalType":'
+            '"uuid"},"doc":"Unique id of this command."},{"name":"command_type","type":'
+            '{"__avrobind_named__":"telescope.commands.CommandType"}},{"name":"issued_a'
+            't","type":{"type":"long","logicalType":"timestamp-millis"},"doc":"When the'
+            ' command was issued (UTC)."},{"name":"requested_by","type":"string"},{"nam'
+            'e":"instrument","type":"telescope.common.Instrument","default":"CAMERA"},{'
+            '"name":"target","type":["null","telescope.common.SkyPosition"],"default":n'
+            'ull,"doc":"Where to point, for SLEW and TRACK."},{"name":"exposure_seconds'
+            '","type":["null","double"],"default":null},{"name":"priority","type":"int"'
+            ',"default":0,"doc":"Higher runs first."},{"name":"parameters","type":{"typ'
+            'e":"map","values":"string"},"default":{}},{"name":"tags","type":{"type":"a'
+            'rray","items":"string"},"default":[]}]}'
         ),
     }
 )
@@ -123,7 +126,7 @@ def _dec_union_1(v: _t.Any) -> _ns_telescope_common.SkyPosition | None:
         raise ValueError(f"unknown union branch {name!r}")
     if v is None:
         return v
-    if isinstance(v, dict) and all(k in v for k in ["dec_deg", "ra_deg"]):
+    if isinstance(v, dict) and all(k in v for k in ("dec_deg", "ra_deg")):
         return _ns_telescope_common.SkyPosition.from_avro(v)
     raise ValueError(
         f"{type(v).__name__} value {v!r:.80} matches no branch of [null, telescope.common.SkyPosition]"

@@ -12,21 +12,23 @@ from .._runtime import schema as _schema
 _schema.register_schemas(
     {
         "telescope.common.Instrument": (
-            '{"type":"enum","name":"Instrument","namespace":"telescope.common","doc":"Instruments m'
-            'ounted on the telescope.","symbols":["CAMERA","SPECTROGRAPH","PHOTOMETER","GUIDER","UN'
-            'KNOWN"],"default":"UNKNOWN"}'
+            '{"type":"enum","name":"Instrument","namespace":"telescope.common","doc":"I'
+            'nstruments mounted on the telescope.","symbols":["CAMERA","SPECTROGRAPH","'
+            'PHOTOMETER","GUIDER","UNKNOWN"],"default":"UNKNOWN"}'
         ),
         "telescope.common.ReferenceFrame": (
-            '{"type":"enum","name":"ReferenceFrame","doc":"Celestial reference frame of the coordin'
-            'ates.","symbols":["ICRS","FK5","GALACTIC","UNKNOWN"],"default":"UNKNOWN"}'
+            '{"type":"enum","name":"ReferenceFrame","doc":"Celestial reference frame of'
+            ' the coordinates.","symbols":["ICRS","FK5","GALACTIC","UNKNOWN"],"default"'
+            ':"UNKNOWN"}'
         ),
         "telescope.common.SkyPosition": (
-            '{"type":"record","name":"SkyPosition","namespace":"telescope.common","doc":"A position'
-            ' on the sky in equatorial coordinates.","fields":[{"name":"ra_deg","type":"double","do'
-            'c":"Right ascension in degrees, 0 <= ra < 360."},{"name":"dec_deg","type":"double","do'
-            'c":"Declination in degrees, -90 <= dec <= 90."},{"name":"frame","type":{"__avrobind_na'
-            'med__":"telescope.common.ReferenceFrame"},"default":"ICRS"},{"name":"epoch","type":["n'
-            'ull","string"],"default":null,"doc":"Equinox, e.g. \\"J2000\\"."}]}'
+            '{"type":"record","name":"SkyPosition","namespace":"telescope.common","doc"'
+            ':"A position on the sky in equatorial coordinates.","fields":[{"name":"ra_'
+            'deg","type":"double","doc":"Right ascension in degrees, 0 <= ra < 360."},{'
+            '"name":"dec_deg","type":"double","doc":"Declination in degrees, -90 <= dec'
+            ' <= 90."},{"name":"frame","type":{"__avrobind_named__":"telescope.common.R'
+            'eferenceFrame"},"default":"ICRS"},{"name":"epoch","type":["null","string"]'
+            ',"default":null,"doc":"Equinox, e.g. \\"J2000\\"."}]}'
         ),
     }
 )

@@ -17,26 +17,29 @@ from ..telescope import common as _ns_telescope_common
 _schema.register_schemas(
     {
         "telescope.data.Frame": (
-            '{"type":"record","name":"Frame","fields":[{"name":"index","type":"int"},{"name":"captu'
-            'red_at","type":{"type":"long","logicalType":"timestamp-millis"}},{"name":"mean_flux","'
-            'type":"double"},{"name":"checksum","type":{"__avrobind_named__":"telescope.data.Md5"}}'
-            ',{"name":"flags","type":{"type":"map","values":"boolean"},"default":{}}]}'
+            '{"type":"record","name":"Frame","fields":[{"name":"index","type":"int"},{"'
+            'name":"captured_at","type":{"type":"long","logicalType":"timestamp-millis"'
+            '}},{"name":"mean_flux","type":"double"},{"name":"checksum","type":{"__avro'
+            'bind_named__":"telescope.data.Md5"}},{"name":"flags","type":{"type":"map",'
+            '"values":"boolean"},"default":{}}]}'
         ),
         "telescope.data.Md5": '{"type":"fixed","name":"Md5","size":16}',
         "telescope.data.Observation": (
-            '{"type":"record","name":"Observation","namespace":"telescope.data","doc":"Science data'
-            ' of one observation (topic telescope.data).","fields":[{"name":"observation_id","type"'
-            ':{"type":"string","logicalType":"uuid"}},{"name":"command_id","type":{"type":"string",'
-            '"logicalType":"uuid"},"doc":"The START_OBSERVATION command this answers."},{"name":"ta'
-            'rget","type":"telescope.common.SkyPosition"},{"name":"instrument","type":"telescope.co'
-            'mmon.Instrument"},{"name":"night","type":{"type":"int","logicalType":"date"},"doc":"Ob'
-            'serving night (local date at sunset)."},{"name":"started_at","type":{"type":"long","lo'
-            'gicalType":"timestamp-micros"}},{"name":"exposure_seconds","type":{"type":"bytes","log'
-            'icalType":"decimal","precision":9,"scale":3},"doc":"Total exposure, exact to the milli'
-            'second."},{"name":"filter_band","type":["null","string"],"default":null},{"name":"fram'
-            'es","type":{"type":"array","items":{"__avrobind_named__":"telescope.data.Frame"}},"def'
-            'ault":[]},{"name":"airmass","type":["null","float"],"default":null},{"name":"metadata"'
-            ',"type":{"type":"map","values":"string"},"default":{}}]}'
+            '{"type":"record","name":"Observation","namespace":"telescope.data","doc":"'
+            'Science data of one observation (topic telescope.data).","fields":[{"name"'
+            ':"observation_id","type":{"type":"string","logicalType":"uuid"}},{"name":"'
+            'command_id","type":{"type":"string","logicalType":"uuid"},"doc":"The START'
+            '_OBSERVATION command this answers."},{"name":"target","type":"telescope.co'
+            'mmon.SkyPosition"},{"name":"instrument","type":"telescope.common.Instrumen'
+            't"},{"name":"night","type":{"type":"int","logicalType":"date"},"doc":"Obse'
+            'rving night (local date at sunset)."},{"name":"started_at","type":{"type":'
+            '"long","logicalType":"timestamp-micros"}},{"name":"exposure_seconds","type'
+            '":{"type":"bytes","logicalType":"decimal","precision":9,"scale":3},"doc":"'
+            'Total exposure, exact to the millisecond."},{"name":"filter_band","type":['
+            '"null","string"],"default":null},{"name":"frames","type":{"type":"array","'
+            'items":{"__avrobind_named__":"telescope.data.Frame"}},"default":[]},{"name'
+            '":"airmass","type":["null","float"],"default":null},{"name":"metadata","ty'
+            'pe":{"type":"map","values":"string"},"default":{}}]}'
         ),
     }
 )
@@ -107,7 +110,9 @@ class Observation(_model.AvroRecord):
             "instrument": self.instrument.value,
             "night": _logical.encode_date(self.night),
             "started_at": _logical.encode_timestamp_micros(self.started_at),
-            "exposure_seconds": _logical.encode_decimal_bytes(self.exposure_seconds, 9, 3),
+            "exposure_seconds": _logical.encode_decimal_bytes(
+                self.exposure_seconds, 9, 3
+            ),
             "filter_band": self.filter_band,
             "frames": [v0.to_avro() for v0 in self.frames],
             "airmass": self.airmass,

@@ -15,25 +15,28 @@ from ..telescope import common as _ns_telescope_common
 _schema.register_schemas(
     {
         "telescope.status.TelescopeState": (
-            '{"type":"enum","name":"TelescopeState","symbols":["IDLE","SLEWING","TRACKING","OBSERVI'
-            'NG","PARKED","FAULT","UNKNOWN"],"default":"UNKNOWN"}'
+            '{"type":"enum","name":"TelescopeState","symbols":["IDLE","SLEWING","TRACKI'
+            'NG","OBSERVING","PARKED","FAULT","UNKNOWN"],"default":"UNKNOWN"}'
         ),
         "telescope.status.TelescopeStatus": (
-            '{"type":"record","name":"TelescopeStatus","namespace":"telescope.status","doc":"Period'
-            'ic health and pointing report (topic telescope.status).","fields":[{"name":"telescope_'
-            'id","type":"string"},{"name":"reported_at","type":{"type":"long","logicalType":"timest'
-            'amp-millis"}},{"name":"state","type":{"__avrobind_named__":"telescope.status.Telescope'
-            'State"}},{"name":"pointing","type":["null","telescope.common.SkyPosition"],"default":n'
-            'ull},{"name":"active_instrument","type":["null","telescope.common.Instrument"],"defaul'
-            't":null},{"name":"local_sidereal_time","type":{"type":"int","logicalType":"time-millis'
-            '"}},{"name":"weather","type":{"__avrobind_named__":"telescope.status.WeatherConditions'
-            '"}},{"name":"alarms","type":{"type":"array","items":"string"},"default":[]},{"name":"u'
-            'ptime_seconds","type":"long","default":0}]}'
+            '{"type":"record","name":"TelescopeStatus","namespace":"telescope.status","'
+            'doc":"Periodic health and pointing report (topic telescope.status).","fiel'
+            'ds":[{"name":"telescope_id","type":"string"},{"name":"reported_at","type":'
+            '{"type":"long","logicalType":"timestamp-millis"}},{"name":"state","type":{'
+            '"__avrobind_named__":"telescope.status.TelescopeState"}},{"name":"pointing'
+            '","type":["null","telescope.common.SkyPosition"],"default":null},{"name":"'
+            'active_instrument","type":["null","telescope.common.Instrument"],"default"'
+            ':null},{"name":"local_sidereal_time","type":{"type":"int","logicalType":"t'
+            'ime-millis"}},{"name":"weather","type":{"__avrobind_named__":"telescope.st'
+            'atus.WeatherConditions"}},{"name":"alarms","type":{"type":"array","items":'
+            '"string"},"default":[]},{"name":"uptime_seconds","type":"long","default":0'
+            "}]}"
         ),
         "telescope.status.WeatherConditions": (
-            '{"type":"record","name":"WeatherConditions","fields":[{"name":"temperature_c","type":"'
-            'float"},{"name":"humidity_percent","type":"float"},{"name":"wind_speed_ms","type":"flo'
-            'at"},{"name":"cloud_cover","type":["null","float"],"default":null}]}'
+            '{"type":"record","name":"WeatherConditions","fields":[{"name":"temperature'
+            '_c","type":"float"},{"name":"humidity_percent","type":"float"},{"name":"wi'
+            'nd_speed_ms","type":"float"},{"name":"cloud_cover","type":["null","float"]'
+            ',"default":null}]}'
         ),
     }
 )
@@ -77,7 +80,9 @@ class TelescopeStatus(_model.AvroRecord):
             "state": self.state.value,
             "pointing": _enc_union_0(self.pointing),
             "active_instrument": _enc_union_2(self.active_instrument),
-            "local_sidereal_time": _logical.encode_time_millis(self.local_sidereal_time),
+            "local_sidereal_time": _logical.encode_time_millis(
+                self.local_sidereal_time
+            ),
             "weather": self.weather.to_avro(),
             "alarms": self.alarms,
             "uptime_seconds": self.uptime_seconds,
@@ -146,7 +151,7 @@ def _dec_union_1(v: _t.Any) -> _ns_telescope_common.SkyPosition | None:
         raise ValueError(f"unknown union branch {name!r}")
     if v is None:
         return v
-    if isinstance(v, dict) and all(k in v for k in ["dec_deg", "ra_deg"]):
+    if isinstance(v, dict) and all(k in v for k in ("dec_deg", "ra_deg")):
         return _ns_telescope_common.SkyPosition.from_avro(v)
     raise ValueError(
         f"{type(v).__name__} value {v!r:.80} matches no branch of [null, telescope.common.SkyPosition]"
@@ -171,7 +176,13 @@ def _dec_union_3(v: _t.Any) -> _ns_telescope_common.Instrument | None:
         raise ValueError(f"unknown union branch {name!r}")
     if v is None:
         return v
-    if isinstance(v, str) and v in ["CAMERA", "SPECTROGRAPH", "PHOTOMETER", "GUIDER", "UNKNOWN"]:
+    if isinstance(v, str) and v in [
+        "CAMERA",
+        "SPECTROGRAPH",
+        "PHOTOMETER",
+        "GUIDER",
+        "UNKNOWN",
+    ]:
         return _ns_telescope_common.Instrument(v)
     raise ValueError(
         f"{type(v).__name__} value {v!r:.80} matches no branch of [null, telescope.common.Instrument]"

@@ -1,0 +1,101 @@
+"""Generate packages from schemas in a temporary directory and import them."""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import json
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from codegen import plan, render
+from codegen.schema.loader import load_files
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+REPO = Path(__file__).resolve().parents[2]
+_counter = itertools.count()
+
+
+def unique_package(prefix: str = "gen") -> str:
+    return f"{prefix}_{next(_counter)}_{id(_counter) % 10_000}"
+
+
+def write_schemas(directory: Path, schemas: Mapping[str, Any]) -> list[Path]:
+    """Write {relative path: JSON value or text} as .avsc files; return their paths."""
+    paths = []
+    for rel, value in schemas.items():
+        p = directory / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(value if isinstance(value, str) else json.dumps(value, indent=2), encoding="utf-8")
+        paths.append(p)
+    return paths
+
+
+def generate_files(paths: Iterable[Path], out: Path, package: str) -> Path:
+    """Load, plan, render and write a package; returns its directory."""
+    schemas = load_files(list(paths))
+    rendered = render.render(plan.build(schemas, package))
+    pkg_dir = out / package
+    render.write(pkg_dir, rendered)
+    return pkg_dir
+
+
+def import_package(out: Path, package: str) -> ModuleType:
+    if str(out) not in sys.path:
+        sys.path.insert(0, str(out))
+    importlib.invalidate_caches()
+    return importlib.import_module(package)
+
+
+def generated_types(package: ModuleType) -> dict[str, type]:
+    """Every generated record/enum class of an imported package, by Avro full name."""
+    out: dict[str, type] = {}
+    prefix = package.__name__ + "."
+    for name, mod in list(sys.modules.items()):
+        if mod is None or not (name == package.__name__ or name.startswith(prefix)):
+            continue
+        if "._runtime" in name:
+            continue
+        for value in vars(mod).values():
+            if isinstance(value, type) and value.__module__ == name and "__avro_name__" in vars(value):
+                out[value.__avro_name__] = value
+    return out
+
+
+def corpus_manifest() -> list[dict[str, Any]]:
+    return json.loads((CORPUS / "MANIFEST.json").read_text())["files"]
+
+
+def corpus_groups() -> list[list[dict[str, Any]]]:
+    """Corpus entries packed into groups whose full names do not collide.
+
+    Test suites reuse names (`TestRecord`, `Foo`...), so the corpus cannot be one package; a
+    file always travels with the files it `needs`.
+    """
+    defined_by = {e["path"]: set(e["defines"]) for e in corpus_manifest()}
+    groups: list[tuple[set[str], dict[str, str], list[dict[str, Any]]]] = []
+    for entry in corpus_manifest():
+        files = [*entry.get("needs", []), entry["path"]]
+        for names, owner, members in groups:
+            if all(owner.get(n, f) == f for f in files for n in defined_by[f]):
+                break
+        else:
+            names, owner, members = set(), {}, []
+            groups.append((names, owner, members))
+        for f in files:
+            for n in defined_by[f]:
+                owner[n] = f
+                names.add(n)
+        members.append(entry)
+    return [members for _, _, members in groups]
+
+
+def group_files(members: list[dict[str, Any]]) -> list[Path]:
+    paths: dict[str, None] = {}
+    for e in members:
+        for f in [*e.get("needs", []), e["path"]]:
+            paths[f] = None
+    return [CORPUS / f for f in paths]
