@@ -9,6 +9,7 @@ string that comes from a schema reaches the code through `repr`-safe rendering h
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -664,7 +665,7 @@ class _Ctx:
 
 
 def _float_literal(f: float) -> str:
-    if f != f:
+    if math.isnan(f):
         return 'float("nan")'
     if f in (float("inf"), float("-inf")):
         return 'float("inf")' if f > 0 else 'float("-inf")'

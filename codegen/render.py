@@ -206,7 +206,7 @@ def _render_package_init(env: jinja2.Environment, plan: Plan, extra: Mapping[str
         for cls in mod.classes:
             by_name.setdefault(cls.name, []).append(("." + mod.dotted, cls.name))
     exports: dict[str, list[str]] = {}
-    for name, places in by_name.items():
+    for places in by_name.values():
         if len(places) == 1:  # a name used in two namespaces stays in its own modules
             frm, cls_name = places[0]
             exports.setdefault(frm, []).append(cls_name)

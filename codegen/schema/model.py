@@ -16,14 +16,7 @@ PRIMITIVES = ("null", "boolean", "int", "long", "float", "double", "bytes", "str
 
 
 class _Missing:
-    """Marks a field without a default (None is a valid default)."""
-
-    _instance: _Missing | None = None
-
-    def __new__(cls) -> _Missing:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
+    """Marks a field without a default (None is a valid default); use the `MISSING` instance."""
 
     def __repr__(self) -> str:
         return "MISSING"

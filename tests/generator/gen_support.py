@@ -79,7 +79,8 @@ def corpus_groups() -> list[list[dict[str, Any]]]:
     groups: list[tuple[set[str], dict[str, str], list[dict[str, Any]]]] = []
     for entry in corpus_manifest():
         files = [*entry.get("needs", []), entry["path"]]
-        for names, owner, members in groups:
+        for candidate in groups:
+            names, owner, members = candidate
             if all(owner.get(n, f) == f for f in files for n in defined_by[f]):
                 break
         else:

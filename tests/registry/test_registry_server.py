@@ -135,7 +135,7 @@ def test_unknown_schema_id_after_restart_still_404(
 def test_unusable_data_file_fails_with_a_message(tmp_path: Path) -> None:
     not_a_db = tmp_path / "garbage.db"
     not_a_db.write_text("this is not sqlite\n" * 100)
-    done = subprocess.run(
+    done = subprocess.run(  # noqa: PLW1510  (the exit code is asserted below)
         [
             sys.executable,
             "-m",
@@ -156,7 +156,7 @@ def test_unusable_data_file_fails_with_a_message(tmp_path: Path) -> None:
 
 
 def test_python_dash_m_codegen_registry_is_the_serve_command() -> None:
-    done = subprocess.run(
+    done = subprocess.run(  # noqa: PLW1510  (the exit code is asserted below)
         [sys.executable, "-m", "codegen.registry", "--help"],
         capture_output=True,
         text=True,

@@ -325,8 +325,8 @@ CASES: list[tuple[Reply, Any, type[RegistryError], str]] = [
      lambda c: c.delete_subject("orders-value"), ReferenceExistsError,
      "another schema still references it"),
     (error(409, 409, "Schema being registered is incompatible"), _register,
-     IncompatibleSchemaError, "rejected the schema for subject 'orders-value' as incompatible "
-     "(HTTP 409, error 409): Schema being registered is incompatible"),
+     IncompatibleSchemaError, ("rejected the schema for subject 'orders-value' as incompatible "
+     "(HTTP 409, error 409): Schema being registered is incompatible")),
     (error(409, 40901, "Schema being registered is incompatible"), _register,
      IncompatibleSchemaError, "(HTTP 409, error 40901)"),
     (error(400, 40002, "Bad request"), lambda c: c.get_subjects(), RegistryError,

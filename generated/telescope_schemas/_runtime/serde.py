@@ -432,7 +432,15 @@ class _SubjectBase(Generic[T]):
         buf = io.BytesIO(data)
         buf.seek(HEADER_SIZE)
         try:
-            value: T = read(buf)
+            try:
+                value: T = read(buf)
+            except Exception:
+                # A reader that ran out of input fails in many ways (EOFError, IndexError,
+                # UnicodeDecodeError on a cut string...): having consumed every byte means the
+                # body was cut short, whatever the exception.
+                if buf.tell() >= len(data):
+                    raise EOFError from None
+                raise
         except EOFError as exc:
             raise TruncatedMessageError(
                 f"the Avro body ends early: {len(data)} bytes are not a whole message of "
