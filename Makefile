@@ -22,13 +22,13 @@ check: $(STAMP)
 
 ## Everything the tests need, then the whole suite.
 test: $(STAMP)
-	$(BIN)/ruff check codegen tests bench examples
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check codegen tests bench examples
-	$(BIN)/ruff format --check codegen tests bench examples
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
