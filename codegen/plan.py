@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from codegen import naming
+from codegen import codecs, naming
 from codegen.errors import SchemaError
 from codegen.runtime import logical as L
 from codegen.schema import model as m
@@ -30,6 +30,7 @@ IMPORT_ALIASES = {
     "logical": "_logical",
     "model": "_model",
     "schema": "_schema",
+    "codec": "_codec",
 }
 
 # fastavro converts these itself when reading, so decoding them is the identity.
@@ -68,6 +69,8 @@ class PyClass:
     fields: list[PyField] = field(default_factory=list)
     members: list[tuple[str, str]] = field(default_factory=list)  # (python name, symbol)
     meta: list[tuple[str, str]] = field(default_factory=list)  # (attribute, literal)
+    write_body: list[str] = field(default_factory=list)  # `__avro_write__` (see codecs.py)
+    read_body: list[str] = field(default_factory=list)  # `__avro_read__`
 
     @property
     def fullname(self) -> str:
@@ -231,6 +234,9 @@ class _Planner:
             )
         # Field names may have been escaped against module aliases created while planning the
         # fields themselves; a clash there is impossible because aliases start with "_ns_".
+        codec = codecs.RecordCodec(ctx, n, attrs, cls.name)
+        cls.write_body = codec.write_body()
+        cls.read_body = codec.read_body()
 
 
 class _Ctx:

@@ -21,15 +21,34 @@ import fastavro
 import fastavro.validation
 from dataclasses_avroschema import AvroModel
 
+from .codec import decode, encode, write_len
 from .datagen import random_datum
 from .schema import fastavro_schema, parse_writer_schema, standalone_json
 
 
-class AvroEnum(enum.Enum):
+class _AvroEnumType(enum.EnumMeta):
+    """Gives each generated enum what its generated codecs use: every member's encoded index
+    (``member.__avro_code__``) and the members by index (``cls.__avro_members__``)."""
+
+    def __new__(mcls, *args: Any, **kwargs: Any) -> Any:
+        cls = super().__new__(mcls, *args, **kwargs)
+        members: tuple[Any, ...] = tuple(cls)
+        for index, member in enumerate(members):
+            code = bytearray()
+            write_len(code, index)
+            member.__avro_code__ = bytes(code)
+        type.__setattr__(cls, "__avro_members__", members)
+        return cls
+
+
+class AvroEnum(enum.Enum, metaclass=_AvroEnumType):
     """Base of every generated enum: members' values are the Avro symbols."""
 
     # Set by each generated enum: its Avro full name (a dunder, so not a member).
     __avro_name__: ClassVar[str]
+    # Set by the metaclass: the Avro binary of each member, and the members by index.
+    __avro_code__: bytes
+    __avro_members__: ClassVar[tuple[Any, ...]]
 
     @classmethod
     def avro_schema_to_python(cls) -> dict[str, Any]:
@@ -88,6 +107,15 @@ class AvroRecord(AvroModel):
     def to_avro(self) -> dict[str, Any]:
         raise NotImplementedError
 
+    def __avro_write__(self, buf: bytearray) -> None:
+        """Append this record's Avro binary to ``buf`` (generated; see ``codec``)."""
+        raise NotImplementedError
+
+    @classmethod
+    def __avro_read__(cls, data: bytes, pos: int) -> tuple[Self, int]:
+        """The record at ``pos`` in ``data`` and the position after it (generated)."""
+        raise NotImplementedError
+
     @classmethod
     def from_avro(cls, datum: Mapping[str, Any]) -> Self:
         raise NotImplementedError
@@ -99,9 +127,7 @@ class AvroRecord(AvroModel):
     def serialize(self, serialization_type: str = "avro") -> bytes:
         """Avro binary (schemaless) of this record, or Avro JSON with `"avro-json"`."""
         if serialization_type == "avro":
-            out = io.BytesIO()
-            fastavro.schemaless_writer(out, self.parsed_schema(), self.to_avro())
-            return out.getvalue()
+            return encode(self)
         if serialization_type == "avro-json":
             text = io.StringIO()
             fastavro.json_writer(text, self.parsed_schema(), [self.to_avro()])
@@ -117,15 +143,14 @@ class AvroRecord(AvroModel):
         writer_schema: Any = None,
     ) -> Any:
         """Decode Avro binary written with this schema, or with `writer_schema` (resolved)."""
-        reader = cls.parsed_schema()
         datum: Any
+        if serialization_type == "avro" and writer_schema is None:
+            obj = decode(cls, data)[0]  # the generated decoder: written with this very schema
+            return obj if create_instance else obj.to_dict()
+        reader = cls.parsed_schema()
         if serialization_type == "avro":
-            writer = reader if writer_schema is None else parse_writer_schema(writer_schema)
             datum = fastavro.schemaless_reader(
-                io.BytesIO(data),
-                writer,
-                reader if writer is not reader else None,
-                return_named_type=True,
+                io.BytesIO(data), parse_writer_schema(writer_schema), reader, return_named_type=True
             )
         elif serialization_type == "avro-json":
             datum = next(iter(fastavro.json_reader(io.StringIO(data.decode()), reader)))
@@ -149,8 +174,8 @@ class AvroRecord(AvroModel):
         datum = random_datum(cls.parsed_schema(), random.Random())
         out = io.BytesIO()
         fastavro.schemaless_writer(out, cls.parsed_schema(), datum)
-        obj = cls.deserialize(out.getvalue())
-        return dataclasses.replace(obj, **data) if data else obj  # type: ignore[no-any-return]
+        obj = decode(cls, out.getvalue())[0]
+        return dataclasses.replace(obj, **data) if data else obj  # type: ignore[type-var]
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)  # type: ignore[call-overload, no-any-return]

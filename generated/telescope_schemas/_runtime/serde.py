@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import io
 import json
+import struct
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -48,6 +49,7 @@ import fastavro
 from dataclasses_avroschema import AvroModel
 from fastavro.schema import expand_schema, to_parsing_canonical_form
 
+from .codec import DecodeError, encode
 from .errors import (
     AvrobindError,
     DeserializationError,
@@ -144,8 +146,41 @@ class Codec(Generic[T]):
         """Read a value written with the (parsed) ``writer`` schema into this schema."""
         raise NotImplementedError
 
+    def encode(self, value: T, prefix: bytes = b"") -> bytes:
+        """``prefix`` followed by the Avro binary of ``value``."""
+        out = io.BytesIO()
+        out.write(prefix)
+        self.write(out, value)
+        return out.getvalue()
+
+    def read_at(self, data: bytes, pos: int) -> tuple[T, int]:
+        """The value written with this very schema at ``pos``, and the position after it."""
+        return _from_stream(self.read, data, pos)
+
+    def resolve_at(self, data: bytes, pos: int, writer: Any) -> tuple[T, int]:
+        """``resolve`` on ``data`` from ``pos``: the value and the position after it."""
+        return _from_stream(lambda buf: self.resolve(buf, writer), data, pos)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name})"
+
+
+def _from_stream(read: Callable[[io.BytesIO], T], data: bytes, pos: int) -> tuple[T, int]:
+    """Run a stream reader (fastavro) on ``data`` from ``pos``.
+
+    A reader that runs out of input fails in many ways (EOFError, IndexError,
+    UnicodeDecodeError on a cut string...): having consumed every byte means the body was cut
+    short (``EOFError``), whatever the exception; any other failure is a ``DecodeError``.
+    """
+    buf = io.BytesIO(data)
+    buf.seek(pos)
+    try:
+        value = read(buf)
+    except Exception as exc:
+        if buf.tell() >= len(data):
+            raise EOFError from exc
+        raise DecodeError(f"{type(exc).__name__}: {exc}") from exc
+    return value, buf.tell()
 
 
 def _read(buf: io.BytesIO, writer: Any, reader: Any = None, named: bool = False) -> Any:
@@ -188,10 +223,22 @@ class RecordCodec(_ClassCodec[R]):
         return self.cls.get_fullname()
 
     def write(self, out: io.BytesIO, value: R) -> None:
-        fastavro.schemaless_writer(out, self.parsed, value.to_avro())
+        out.write(encode(value))
+
+    def encode(self, value: R, prefix: bytes = b"") -> bytes:
+        """The generated encoder (no fastavro, no intermediate dict)."""
+        return encode(value, prefix)
 
     def read(self, buf: io.BytesIO) -> R:
-        return self.cls.from_avro(_read(buf, self.parsed, named=True))
+        start = buf.tell()
+        data = buf.getvalue()
+        value, end = self.read_at(data, start)
+        buf.seek(end)
+        return value
+
+    def read_at(self, data: bytes, pos: int) -> tuple[R, int]:
+        """The generated decoder: values written with the generated schema itself."""
+        return self.cls.__avro_read__(data, pos)
 
     def resolve(self, buf: io.BytesIO, writer: Any) -> R:
         return self.cls.from_avro(_read(buf, writer, self.parsed, named=True))
@@ -365,7 +412,7 @@ def registry_config(
 
 # --- one subject ----------------------------------------------------------------------------
 
-_Reader = Callable[[io.BytesIO], Any]
+_Reader = Callable[[bytes, int], tuple[Any, int]]
 
 
 class _SubjectBase(Generic[T]):
@@ -400,7 +447,7 @@ class _SubjectBase(Generic[T]):
     def _set_schema_id(self, schema_id: int) -> int:
         self._header = header(schema_id)
         self._schema_id = schema_id
-        self._readers.setdefault(schema_id, self.codec.read)
+        self._readers.setdefault(schema_id, self.codec.read_at)
         return schema_id
 
     def _not_registered(self) -> SchemaNotFoundError:
@@ -414,10 +461,12 @@ class _SubjectBase(Generic[T]):
 
     def _encode(self, value: T) -> bytes:
         self.codec.check(value)
-        out = io.BytesIO()
-        out.write(self._header)
         try:
-            self.codec.write(out, value)
+            return self.codec.encode(value, self._header)
+        except SerializationError as exc:
+            if exc.subject is None:
+                exc.subject = self.subject
+            raise
         except AvrobindError:
             raise
         except Exception as exc:
@@ -426,22 +475,16 @@ class _SubjectBase(Generic[T]):
                 f"(subject {self.subject!r}): {type(exc).__name__}: {exc}",
                 subject=self.subject,
             ) from exc
-        return out.getvalue()
 
     def _decode(self, data: bytes, schema_id: int, read: _Reader) -> T:
-        buf = io.BytesIO(data)
-        buf.seek(HEADER_SIZE)
+        if type(data) is not bytes:
+            data = bytes(data)
+        value: T
         try:
-            try:
-                value: T = read(buf)
-            except Exception:
-                # A reader that ran out of input fails in many ways (EOFError, IndexError,
-                # UnicodeDecodeError on a cut string...): having consumed every byte means the
-                # body was cut short, whatever the exception.
-                if buf.tell() >= len(data):
-                    raise EOFError from None
-                raise
-        except EOFError as exc:
+            value, end = read(data, HEADER_SIZE)
+        except (EOFError, IndexError, struct.error) as exc:
+            # The generated decoders index past the end (IndexError, struct.error) only when
+            # the input is short; stream readers report it as EOFError.
             raise TruncatedMessageError(
                 f"the Avro body ends early: {len(data)} bytes are not a whole message of "
                 f"schema id {schema_id}",
@@ -450,13 +493,14 @@ class _SubjectBase(Generic[T]):
                 field=self.field,
             ) from exc
         except Exception as exc:
+            reason = str(exc) if isinstance(exc, DecodeError) else f"{type(exc).__name__}: {exc}"
             raise DeserializationError(
                 f"cannot decode the Avro body as {self.codec.name} (schema id {schema_id}): "
-                f"{type(exc).__name__}: {exc}",
+                f"{reason}",
                 schema_id=schema_id,
                 field=self.field,
             ) from exc
-        left = len(data) - buf.tell()
+        left = len(data) - end
         if left:
             raise DeserializationError(
                 f"{left} bytes are left after the Avro body of schema id {schema_id}: the "
@@ -503,12 +547,12 @@ class _SubjectBase(Generic[T]):
             ) from exc
         read: _Reader
         if same:  # the same binary layout: no resolution needed
-            read = self.codec.read
+            read = self.codec.read_at
         else:
             codec = self.codec
 
-            def read(buf: io.BytesIO) -> Any:
-                return codec.resolve(buf, writer)
+            def read(data: bytes, pos: int) -> tuple[Any, int]:
+                return codec.resolve_at(data, pos, writer)
 
         return self._readers.setdefault(schema_id, read)
 

@@ -7,6 +7,7 @@ import datetime as _dt
 import typing as _t
 import uuid as _uuid
 
+from .._runtime import codec as _codec
 from .._runtime import logical as _logical
 from .._runtime import model as _model
 from .._runtime import schema as _schema
@@ -78,3 +79,151 @@ class CommandAcknowledgment(_model.AvroRecord):
             error_code=datum["error_code"],
             estimated_duration_ms=datum["estimated_duration_ms"],
         )
+
+    def __avro_write__(self, buf: bytearray) -> None:
+        try:
+            v1 = self.command_id
+            buf.append(72)
+            buf += _codec.uuid_str(v1)
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "CommandAcknowledgment", "command_id")
+        try:
+            v2 = self.status
+            buf += (
+                v2.__avro_code__
+                if type(v2) is AckStatus
+                else _codec.enum_code(v2, AckStatus)
+            )
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "CommandAcknowledgment", "status")
+        try:
+            v3 = self.received_at
+            _codec.write_long(buf, _codec.timestamp_millis(v3))
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "CommandAcknowledgment", "received_at")
+        try:
+            v4 = self.message
+            if v4 is None:
+                buf.append(0)
+            elif isinstance(v4, str):
+                buf.append(2)
+                s5 = v4.encode() if type(v4) is str else _codec.str_bytes(v4)
+                if len(s5) < 64:
+                    buf.append(len(s5) << 1)
+                else:
+                    _codec.write_len(buf, len(s5))
+                buf += s5
+            else:
+                raise _codec.no_branch(v4, "[null, string]")
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "CommandAcknowledgment", "message")
+        try:
+            v6 = self.error_code
+            if v6 is None:
+                buf.append(0)
+            elif (
+                isinstance(v6, int)
+                and not isinstance(v6, bool)
+                and -2147483648 <= v6 <= 2147483647
+            ):
+                buf.append(2)
+                if type(v6) is int and -64 <= v6 <= 63:
+                    buf.append((v6 << 1) ^ (v6 >> 63))
+                else:
+                    _codec.write_int(buf, v6)
+            else:
+                raise _codec.no_branch(v6, "[null, int]")
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "CommandAcknowledgment", "error_code")
+        try:
+            v7 = self.estimated_duration_ms
+            if v7 is None:
+                buf.append(0)
+            elif (
+                isinstance(v7, int)
+                and not isinstance(v7, bool)
+                and -9223372036854775808 <= v7 <= 9223372036854775807
+            ):
+                buf.append(2)
+                if type(v7) is int and -64 <= v7 <= 63:
+                    buf.append((v7 << 1) ^ (v7 >> 63))
+                else:
+                    _codec.write_long(buf, v7)
+            else:
+                raise _codec.no_branch(v7, "[null, long]")
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "CommandAcknowledgment", "estimated_duration_ms")
+
+    @classmethod
+    def __avro_read__(cls, data: bytes, pos: int) -> tuple[_t.Self, int]:
+        size = len(data)
+        o = cls.__new__(cls)
+        ln = data[pos]
+        if ln & 0x81:
+            ln, pos = _codec.read_len(data, pos)
+        else:
+            ln >>= 1
+            pos += 1
+        end = pos + ln
+        if end > size:
+            raise EOFError
+        u8 = data[pos:end].decode()
+        pos = end
+        o.command_id = _codec.uuid_from(u8)
+        b = data[pos]
+        if b >= 8 or b & 1:
+            raise _codec.bad_index(b, "telescope.acknowledgments.AckStatus")
+        o.status = AckStatus.__avro_members__[b >> 1]
+        pos += 1
+        b = data[pos]
+        if b < 0x80:
+            t9 = (b >> 1) ^ -(b & 1)
+            pos += 1
+        else:
+            t9, pos = _codec.read_long(data, pos)
+        o.received_at = _codec.EPOCH + _codec.timedelta(0, 0, 0, t9)
+        b = data[pos]
+        pos += 1
+        if b == 0:
+            o.message = None
+        elif b == 2:
+            ln = data[pos]
+            if ln & 0x81:
+                ln, pos = _codec.read_len(data, pos)
+            else:
+                ln >>= 1
+                pos += 1
+            end = pos + ln
+            if end > size:
+                raise EOFError
+            o.message = data[pos:end].decode()
+            pos = end
+        else:
+            raise _codec.bad_index(b, "[null, string]")
+        b = data[pos]
+        pos += 1
+        if b == 0:
+            o.error_code = None
+        elif b == 2:
+            b = data[pos]
+            if b < 0x80:
+                o.error_code = (b >> 1) ^ -(b & 1)
+                pos += 1
+            else:
+                o.error_code, pos = _codec.read_long(data, pos)
+        else:
+            raise _codec.bad_index(b, "[null, int]")
+        b = data[pos]
+        pos += 1
+        if b == 0:
+            o.estimated_duration_ms = None
+        elif b == 2:
+            b = data[pos]
+            if b < 0x80:
+                o.estimated_duration_ms = (b >> 1) ^ -(b & 1)
+                pos += 1
+            else:
+                o.estimated_duration_ms, pos = _codec.read_long(data, pos)
+        else:
+            raise _codec.bad_index(b, "[null, long]")
+        return o, pos

@@ -7,6 +7,7 @@ import datetime as _dt
 import typing as _t
 import uuid as _uuid
 
+from .._runtime import codec as _codec
 from .._runtime import logical as _logical
 from .._runtime import model as _model
 from .._runtime import schema as _schema
@@ -106,6 +107,256 @@ class TelescopeCommand(_model.AvroRecord):
             parameters=datum["parameters"],
             tags=datum["tags"],
         )
+
+    def __avro_write__(self, buf: bytearray) -> None:
+        try:
+            v1 = self.command_id
+            buf.append(72)
+            buf += _codec.uuid_str(v1)
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeCommand", "command_id")
+        try:
+            v2 = self.command_type
+            buf += (
+                v2.__avro_code__
+                if type(v2) is CommandType
+                else _codec.enum_code(v2, CommandType)
+            )
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeCommand", "command_type")
+        try:
+            v3 = self.issued_at
+            _codec.write_long(buf, _codec.timestamp_millis(v3))
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeCommand", "issued_at")
+        try:
+            v4 = self.requested_by
+            s5 = v4.encode() if type(v4) is str else _codec.str_bytes(v4)
+            if len(s5) < 64:
+                buf.append(len(s5) << 1)
+            else:
+                _codec.write_len(buf, len(s5))
+            buf += s5
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeCommand", "requested_by")
+        try:
+            v6 = self.instrument
+            buf += (
+                v6.__avro_code__
+                if type(v6) is _ns_telescope_common.Instrument
+                else _codec.enum_code(v6, _ns_telescope_common.Instrument)
+            )
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeCommand", "instrument")
+        try:
+            v7 = self.target
+            if v7 is None:
+                buf.append(0)
+            elif isinstance(v7, _ns_telescope_common.SkyPosition):
+                buf.append(2)
+                if type(v7) is _ns_telescope_common.SkyPosition:
+                    v7.__avro_write__(buf)
+                else:
+                    _codec.write_record(buf, v7, _ns_telescope_common.SkyPosition)
+            else:
+                raise _codec.no_branch(v7, "[null, telescope.common.SkyPosition]")
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeCommand", "target")
+        try:
+            v8 = self.exposure_seconds
+            if v8 is None:
+                buf.append(0)
+            elif isinstance(v8, (int, float)) and not isinstance(v8, bool):
+                buf.append(2)
+                buf += (
+                    _codec.pack_double(v8)
+                    if type(v8) is float
+                    else _codec.double_bytes(v8)
+                )
+            else:
+                raise _codec.no_branch(v8, "[null, double]")
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeCommand", "exposure_seconds")
+        try:
+            v9 = self.priority
+            if type(v9) is int and -64 <= v9 <= 63:
+                buf.append((v9 << 1) ^ (v9 >> 63))
+            else:
+                _codec.write_int(buf, v9)
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeCommand", "priority")
+        try:
+            v10 = self.parameters
+            d11 = v10 if type(v10) is dict else _codec.as_dict(v10)
+            if d11:
+                _codec.write_len(buf, len(d11))
+                for k12, v13 in d11.items():
+                    s14 = k12.encode() if type(k12) is str else _codec.str_bytes(k12)
+                    if len(s14) < 64:
+                        buf.append(len(s14) << 1)
+                    else:
+                        _codec.write_len(buf, len(s14))
+                    buf += s14
+                    s15 = v13.encode() if type(v13) is str else _codec.str_bytes(v13)
+                    if len(s15) < 64:
+                        buf.append(len(s15) << 1)
+                    else:
+                        _codec.write_len(buf, len(s15))
+                    buf += s15
+            buf.append(0)
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeCommand", "parameters")
+        try:
+            v16 = self.tags
+            a17 = v16 if type(v16) is list else _codec.as_list(v16)
+            if a17:
+                _codec.write_len(buf, len(a17))
+                for v18 in a17:
+                    s19 = v18.encode() if type(v18) is str else _codec.str_bytes(v18)
+                    if len(s19) < 64:
+                        buf.append(len(s19) << 1)
+                    else:
+                        _codec.write_len(buf, len(s19))
+                    buf += s19
+            buf.append(0)
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeCommand", "tags")
+
+    @classmethod
+    def __avro_read__(cls, data: bytes, pos: int) -> tuple[_t.Self, int]:
+        size = len(data)
+        o = cls.__new__(cls)
+        ln = data[pos]
+        if ln & 0x81:
+            ln, pos = _codec.read_len(data, pos)
+        else:
+            ln >>= 1
+            pos += 1
+        end = pos + ln
+        if end > size:
+            raise EOFError
+        u20 = data[pos:end].decode()
+        pos = end
+        o.command_id = _codec.uuid_from(u20)
+        b = data[pos]
+        if b >= 14 or b & 1:
+            raise _codec.bad_index(b, "telescope.commands.CommandType")
+        o.command_type = CommandType.__avro_members__[b >> 1]
+        pos += 1
+        b = data[pos]
+        if b < 0x80:
+            t21 = (b >> 1) ^ -(b & 1)
+            pos += 1
+        else:
+            t21, pos = _codec.read_long(data, pos)
+        o.issued_at = _codec.EPOCH + _codec.timedelta(0, 0, 0, t21)
+        ln = data[pos]
+        if ln & 0x81:
+            ln, pos = _codec.read_len(data, pos)
+        else:
+            ln >>= 1
+            pos += 1
+        end = pos + ln
+        if end > size:
+            raise EOFError
+        o.requested_by = data[pos:end].decode()
+        pos = end
+        b = data[pos]
+        if b >= 10 or b & 1:
+            raise _codec.bad_index(b, "telescope.common.Instrument")
+        o.instrument = _ns_telescope_common.Instrument.__avro_members__[b >> 1]
+        pos += 1
+        b = data[pos]
+        pos += 1
+        if b == 0:
+            o.target = None
+        elif b == 2:
+            o.target, pos = _ns_telescope_common.SkyPosition.__avro_read__(data, pos)
+        else:
+            raise _codec.bad_index(b, "[null, telescope.common.SkyPosition]")
+        b = data[pos]
+        pos += 1
+        if b == 0:
+            o.exposure_seconds = None
+        elif b == 2:
+            (o.exposure_seconds,) = _codec.unpack_double(data, pos)
+            pos += 8
+        else:
+            raise _codec.bad_index(b, "[null, double]")
+        b = data[pos]
+        if b < 0x80:
+            o.priority = (b >> 1) ^ -(b & 1)
+            pos += 1
+        else:
+            o.priority, pos = _codec.read_long(data, pos)
+        d22: dict[str, str] = {}
+        n23 = data[pos]
+        if n23 & 0x81:
+            n23, pos = _codec.read_count(data, pos)
+        else:
+            n23 >>= 1
+            pos += 1
+        while n23:
+            for _ in range(n23):
+                ln = data[pos]
+                if ln & 0x81:
+                    ln, pos = _codec.read_len(data, pos)
+                else:
+                    ln >>= 1
+                    pos += 1
+                end = pos + ln
+                if end > size:
+                    raise EOFError
+                k24 = data[pos:end].decode()
+                pos = end
+                ln = data[pos]
+                if ln & 0x81:
+                    ln, pos = _codec.read_len(data, pos)
+                else:
+                    ln >>= 1
+                    pos += 1
+                end = pos + ln
+                if end > size:
+                    raise EOFError
+                d22[k24] = data[pos:end].decode()
+                pos = end
+            n23 = data[pos]
+            if n23 & 0x81:
+                n23, pos = _codec.read_count(data, pos)
+            else:
+                n23 >>= 1
+                pos += 1
+        o.parameters = d22
+        a25: list[str] = []
+        n26 = data[pos]
+        if n26 & 0x81:
+            n26, pos = _codec.read_count(data, pos)
+        else:
+            n26 >>= 1
+            pos += 1
+        while n26:
+            for _ in range(n26):
+                v27: str
+                ln = data[pos]
+                if ln & 0x81:
+                    ln, pos = _codec.read_len(data, pos)
+                else:
+                    ln >>= 1
+                    pos += 1
+                end = pos + ln
+                if end > size:
+                    raise EOFError
+                v27 = data[pos:end].decode()
+                pos = end
+                a25.append(v27)
+            n26 = data[pos]
+            if n26 & 0x81:
+                n26, pos = _codec.read_count(data, pos)
+            else:
+                n26 >>= 1
+                pos += 1
+        o.tags = a25
+        return o, pos
 
 
 def _enc_union_0(v: _ns_telescope_common.SkyPosition | None) -> _t.Any:

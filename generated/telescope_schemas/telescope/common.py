@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses as _dataclasses
 import typing as _t
 
+from .._runtime import codec as _codec
 from .._runtime import model as _model
 from .._runtime import schema as _schema
 
@@ -90,3 +91,77 @@ class SkyPosition(_model.AvroRecord):
             frame=ReferenceFrame(datum["frame"]),
             epoch=datum["epoch"],
         )
+
+    def __avro_write__(self, buf: bytearray) -> None:
+        try:
+            v1 = self.ra_deg
+            buf += (
+                _codec.pack_double(v1) if type(v1) is float else _codec.double_bytes(v1)
+            )
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "SkyPosition", "ra_deg")
+        try:
+            v2 = self.dec_deg
+            buf += (
+                _codec.pack_double(v2) if type(v2) is float else _codec.double_bytes(v2)
+            )
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "SkyPosition", "dec_deg")
+        try:
+            v3 = self.frame
+            buf += (
+                v3.__avro_code__
+                if type(v3) is ReferenceFrame
+                else _codec.enum_code(v3, ReferenceFrame)
+            )
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "SkyPosition", "frame")
+        try:
+            v4 = self.epoch
+            if v4 is None:
+                buf.append(0)
+            elif isinstance(v4, str):
+                buf.append(2)
+                s5 = v4.encode() if type(v4) is str else _codec.str_bytes(v4)
+                if len(s5) < 64:
+                    buf.append(len(s5) << 1)
+                else:
+                    _codec.write_len(buf, len(s5))
+                buf += s5
+            else:
+                raise _codec.no_branch(v4, "[null, string]")
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "SkyPosition", "epoch")
+
+    @classmethod
+    def __avro_read__(cls, data: bytes, pos: int) -> tuple[_t.Self, int]:
+        size = len(data)
+        o = cls.__new__(cls)
+        (o.ra_deg,) = _codec.unpack_double(data, pos)
+        pos += 8
+        (o.dec_deg,) = _codec.unpack_double(data, pos)
+        pos += 8
+        b = data[pos]
+        if b >= 8 or b & 1:
+            raise _codec.bad_index(b, "telescope.common.ReferenceFrame")
+        o.frame = ReferenceFrame.__avro_members__[b >> 1]
+        pos += 1
+        b = data[pos]
+        pos += 1
+        if b == 0:
+            o.epoch = None
+        elif b == 2:
+            ln = data[pos]
+            if ln & 0x81:
+                ln, pos = _codec.read_len(data, pos)
+            else:
+                ln >>= 1
+                pos += 1
+            end = pos + ln
+            if end > size:
+                raise EOFError
+            o.epoch = data[pos:end].decode()
+            pos = end
+        else:
+            raise _codec.bad_index(b, "[null, string]")
+        return o, pos

@@ -8,6 +8,7 @@ import decimal as _decimal
 import typing as _t
 import uuid as _uuid
 
+from .._runtime import codec as _codec
 from .._runtime import logical as _logical
 from .._runtime import model as _model
 from .._runtime import schema as _schema
@@ -77,6 +78,104 @@ class Frame(_model.AvroRecord):
             flags=datum["flags"],
         )
 
+    def __avro_write__(self, buf: bytearray) -> None:
+        try:
+            v1 = self.index
+            if type(v1) is int and -64 <= v1 <= 63:
+                buf.append((v1 << 1) ^ (v1 >> 63))
+            else:
+                _codec.write_int(buf, v1)
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "Frame", "index")
+        try:
+            v2 = self.captured_at
+            _codec.write_long(buf, _codec.timestamp_millis(v2))
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "Frame", "captured_at")
+        try:
+            v3 = self.mean_flux
+            buf += (
+                _codec.pack_double(v3) if type(v3) is float else _codec.double_bytes(v3)
+            )
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "Frame", "mean_flux")
+        try:
+            v4 = self.checksum
+            buf += (
+                v4
+                if type(v4) is bytes and len(v4) == 16
+                else _codec.fixed_bytes(v4, 16)
+            )
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "Frame", "checksum")
+        try:
+            v5 = self.flags
+            d6 = v5 if type(v5) is dict else _codec.as_dict(v5)
+            if d6:
+                _codec.write_len(buf, len(d6))
+                for k7, v8 in d6.items():
+                    s9 = k7.encode() if type(k7) is str else _codec.str_bytes(k7)
+                    if len(s9) < 64:
+                        buf.append(len(s9) << 1)
+                    else:
+                        _codec.write_len(buf, len(s9))
+                    buf += s9
+                    buf.append(1 if v8 is True else _codec.false_byte(v8))
+            buf.append(0)
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "Frame", "flags")
+
+    @classmethod
+    def __avro_read__(cls, data: bytes, pos: int) -> tuple[_t.Self, int]:
+        size = len(data)
+        o = cls.__new__(cls)
+        b = data[pos]
+        if b < 0x80:
+            o.index = (b >> 1) ^ -(b & 1)
+            pos += 1
+        else:
+            o.index, pos = _codec.read_long(data, pos)
+        b = data[pos]
+        if b < 0x80:
+            t10 = (b >> 1) ^ -(b & 1)
+            pos += 1
+        else:
+            t10, pos = _codec.read_long(data, pos)
+        o.captured_at = _codec.EPOCH + _codec.timedelta(0, 0, 0, t10)
+        (o.mean_flux,) = _codec.unpack_double(data, pos)
+        pos += 8
+        o.checksum, pos = _codec.read_fixed(data, pos, 16)
+        d11: dict[str, bool] = {}
+        n12 = data[pos]
+        if n12 & 0x81:
+            n12, pos = _codec.read_count(data, pos)
+        else:
+            n12 >>= 1
+            pos += 1
+        while n12:
+            for _ in range(n12):
+                ln = data[pos]
+                if ln & 0x81:
+                    ln, pos = _codec.read_len(data, pos)
+                else:
+                    ln >>= 1
+                    pos += 1
+                end = pos + ln
+                if end > size:
+                    raise EOFError
+                k13 = data[pos:end].decode()
+                pos = end
+                d11[k13] = _codec.read_boolean(data, pos)
+                pos += 1
+            n12 = data[pos]
+            if n12 & 0x81:
+                n12, pos = _codec.read_count(data, pos)
+            else:
+                n12 >>= 1
+                pos += 1
+        o.flags = d11
+        return o, pos
+
 
 @_dataclasses.dataclass(kw_only=True)
 class Observation(_model.AvroRecord):
@@ -134,3 +233,246 @@ class Observation(_model.AvroRecord):
             airmass=datum["airmass"],
             metadata=datum["metadata"],
         )
+
+    def __avro_write__(self, buf: bytearray) -> None:
+        try:
+            v1 = self.observation_id
+            buf.append(72)
+            buf += _codec.uuid_str(v1)
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "Observation", "observation_id")
+        try:
+            v2 = self.command_id
+            buf.append(72)
+            buf += _codec.uuid_str(v2)
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "Observation", "command_id")
+        try:
+            v3 = self.target
+            if type(v3) is _ns_telescope_common.SkyPosition:
+                v3.__avro_write__(buf)
+            else:
+                _codec.write_record(buf, v3, _ns_telescope_common.SkyPosition)
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "Observation", "target")
+        try:
+            v4 = self.instrument
+            buf += (
+                v4.__avro_code__
+                if type(v4) is _ns_telescope_common.Instrument
+                else _codec.enum_code(v4, _ns_telescope_common.Instrument)
+            )
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "Observation", "instrument")
+        try:
+            v5 = self.night
+            _codec.write_int(buf, _codec.date_days(v5))
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "Observation", "night")
+        try:
+            v6 = self.started_at
+            _codec.write_long(buf, _codec.timestamp_micros(v6))
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "Observation", "started_at")
+        try:
+            v7 = self.exposure_seconds
+            _codec.write_decimal(buf, v7, 9, 3)
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "Observation", "exposure_seconds")
+        try:
+            v8 = self.filter_band
+            if v8 is None:
+                buf.append(0)
+            elif isinstance(v8, str):
+                buf.append(2)
+                s9 = v8.encode() if type(v8) is str else _codec.str_bytes(v8)
+                if len(s9) < 64:
+                    buf.append(len(s9) << 1)
+                else:
+                    _codec.write_len(buf, len(s9))
+                buf += s9
+            else:
+                raise _codec.no_branch(v8, "[null, string]")
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "Observation", "filter_band")
+        try:
+            v10 = self.frames
+            a11 = v10 if type(v10) is list else _codec.as_list(v10)
+            if a11:
+                _codec.write_len(buf, len(a11))
+                for v12 in a11:
+                    if type(v12) is Frame:
+                        v12.__avro_write__(buf)
+                    else:
+                        _codec.write_record(buf, v12, Frame)
+            buf.append(0)
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "Observation", "frames")
+        try:
+            v13 = self.airmass
+            if v13 is None:
+                buf.append(0)
+            elif isinstance(v13, (int, float)) and not isinstance(v13, bool):
+                buf.append(2)
+                buf += _codec.float_bytes(v13)
+            else:
+                raise _codec.no_branch(v13, "[null, float]")
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "Observation", "airmass")
+        try:
+            v14 = self.metadata
+            d15 = v14 if type(v14) is dict else _codec.as_dict(v14)
+            if d15:
+                _codec.write_len(buf, len(d15))
+                for k16, v17 in d15.items():
+                    s18 = k16.encode() if type(k16) is str else _codec.str_bytes(k16)
+                    if len(s18) < 64:
+                        buf.append(len(s18) << 1)
+                    else:
+                        _codec.write_len(buf, len(s18))
+                    buf += s18
+                    s19 = v17.encode() if type(v17) is str else _codec.str_bytes(v17)
+                    if len(s19) < 64:
+                        buf.append(len(s19) << 1)
+                    else:
+                        _codec.write_len(buf, len(s19))
+                    buf += s19
+            buf.append(0)
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "Observation", "metadata")
+
+    @classmethod
+    def __avro_read__(cls, data: bytes, pos: int) -> tuple[_t.Self, int]:
+        size = len(data)
+        o = cls.__new__(cls)
+        ln = data[pos]
+        if ln & 0x81:
+            ln, pos = _codec.read_len(data, pos)
+        else:
+            ln >>= 1
+            pos += 1
+        end = pos + ln
+        if end > size:
+            raise EOFError
+        u20 = data[pos:end].decode()
+        pos = end
+        o.observation_id = _codec.uuid_from(u20)
+        ln = data[pos]
+        if ln & 0x81:
+            ln, pos = _codec.read_len(data, pos)
+        else:
+            ln >>= 1
+            pos += 1
+        end = pos + ln
+        if end > size:
+            raise EOFError
+        u21 = data[pos:end].decode()
+        pos = end
+        o.command_id = _codec.uuid_from(u21)
+        o.target, pos = _ns_telescope_common.SkyPosition.__avro_read__(data, pos)
+        b = data[pos]
+        if b >= 10 or b & 1:
+            raise _codec.bad_index(b, "telescope.common.Instrument")
+        o.instrument = _ns_telescope_common.Instrument.__avro_members__[b >> 1]
+        pos += 1
+        b = data[pos]
+        if b < 0x80:
+            t22 = (b >> 1) ^ -(b & 1)
+            pos += 1
+        else:
+            t22, pos = _codec.read_long(data, pos)
+        o.night = _codec.from_days(t22)
+        b = data[pos]
+        if b < 0x80:
+            t23 = (b >> 1) ^ -(b & 1)
+            pos += 1
+        else:
+            t23, pos = _codec.read_long(data, pos)
+        o.started_at = _codec.EPOCH + _codec.timedelta(0, 0, t23)
+        r24, pos = _codec.read_bytes(data, pos)
+        o.exposure_seconds = _codec.to_decimal(r24, 9, 3)
+        b = data[pos]
+        pos += 1
+        if b == 0:
+            o.filter_band = None
+        elif b == 2:
+            ln = data[pos]
+            if ln & 0x81:
+                ln, pos = _codec.read_len(data, pos)
+            else:
+                ln >>= 1
+                pos += 1
+            end = pos + ln
+            if end > size:
+                raise EOFError
+            o.filter_band = data[pos:end].decode()
+            pos = end
+        else:
+            raise _codec.bad_index(b, "[null, string]")
+        a25: list[Frame] = []
+        n26 = data[pos]
+        if n26 & 0x81:
+            n26, pos = _codec.read_count(data, pos)
+        else:
+            n26 >>= 1
+            pos += 1
+        while n26:
+            for _ in range(n26):
+                v27: Frame
+                v27, pos = Frame.__avro_read__(data, pos)
+                a25.append(v27)
+            n26 = data[pos]
+            if n26 & 0x81:
+                n26, pos = _codec.read_count(data, pos)
+            else:
+                n26 >>= 1
+                pos += 1
+        o.frames = a25
+        b = data[pos]
+        pos += 1
+        if b == 0:
+            o.airmass = None
+        elif b == 2:
+            (o.airmass,) = _codec.unpack_float(data, pos)
+            pos += 4
+        else:
+            raise _codec.bad_index(b, "[null, float]")
+        d28: dict[str, str] = {}
+        n29 = data[pos]
+        if n29 & 0x81:
+            n29, pos = _codec.read_count(data, pos)
+        else:
+            n29 >>= 1
+            pos += 1
+        while n29:
+            for _ in range(n29):
+                ln = data[pos]
+                if ln & 0x81:
+                    ln, pos = _codec.read_len(data, pos)
+                else:
+                    ln >>= 1
+                    pos += 1
+                end = pos + ln
+                if end > size:
+                    raise EOFError
+                k30 = data[pos:end].decode()
+                pos = end
+                ln = data[pos]
+                if ln & 0x81:
+                    ln, pos = _codec.read_len(data, pos)
+                else:
+                    ln >>= 1
+                    pos += 1
+                end = pos + ln
+                if end > size:
+                    raise EOFError
+                d28[k30] = data[pos:end].decode()
+                pos = end
+            n29 = data[pos]
+            if n29 & 0x81:
+                n29, pos = _codec.read_count(data, pos)
+            else:
+                n29 >>= 1
+                pos += 1
+        o.metadata = d28
+        return o, pos

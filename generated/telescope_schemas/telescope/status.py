@@ -6,6 +6,7 @@ import dataclasses as _dataclasses
 import datetime as _dt
 import typing as _t
 
+from .._runtime import codec as _codec
 from .._runtime import logical as _logical
 from .._runtime import model as _model
 from .._runtime import schema as _schema
@@ -102,6 +103,191 @@ class TelescopeStatus(_model.AvroRecord):
             uptime_seconds=datum["uptime_seconds"],
         )
 
+    def __avro_write__(self, buf: bytearray) -> None:
+        try:
+            v1 = self.telescope_id
+            s2 = v1.encode() if type(v1) is str else _codec.str_bytes(v1)
+            if len(s2) < 64:
+                buf.append(len(s2) << 1)
+            else:
+                _codec.write_len(buf, len(s2))
+            buf += s2
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeStatus", "telescope_id")
+        try:
+            v3 = self.reported_at
+            _codec.write_long(buf, _codec.timestamp_millis(v3))
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeStatus", "reported_at")
+        try:
+            v4 = self.state
+            buf += (
+                v4.__avro_code__
+                if type(v4) is TelescopeState
+                else _codec.enum_code(v4, TelescopeState)
+            )
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeStatus", "state")
+        try:
+            v5 = self.pointing
+            if v5 is None:
+                buf.append(0)
+            elif isinstance(v5, _ns_telescope_common.SkyPosition):
+                buf.append(2)
+                if type(v5) is _ns_telescope_common.SkyPosition:
+                    v5.__avro_write__(buf)
+                else:
+                    _codec.write_record(buf, v5, _ns_telescope_common.SkyPosition)
+            else:
+                raise _codec.no_branch(v5, "[null, telescope.common.SkyPosition]")
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeStatus", "pointing")
+        try:
+            v6 = self.active_instrument
+            if v6 is None:
+                buf.append(0)
+            elif isinstance(v6, _ns_telescope_common.Instrument):
+                buf.append(2)
+                buf += (
+                    v6.__avro_code__
+                    if type(v6) is _ns_telescope_common.Instrument
+                    else _codec.enum_code(v6, _ns_telescope_common.Instrument)
+                )
+            else:
+                raise _codec.no_branch(v6, "[null, telescope.common.Instrument]")
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeStatus", "active_instrument")
+        try:
+            v7 = self.local_sidereal_time
+            _codec.write_int(buf, _codec.time_millis(v7))
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeStatus", "local_sidereal_time")
+        try:
+            v8 = self.weather
+            if type(v8) is WeatherConditions:
+                v8.__avro_write__(buf)
+            else:
+                _codec.write_record(buf, v8, WeatherConditions)
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeStatus", "weather")
+        try:
+            v9 = self.alarms
+            a10 = v9 if type(v9) is list else _codec.as_list(v9)
+            if a10:
+                _codec.write_len(buf, len(a10))
+                for v11 in a10:
+                    s12 = v11.encode() if type(v11) is str else _codec.str_bytes(v11)
+                    if len(s12) < 64:
+                        buf.append(len(s12) << 1)
+                    else:
+                        _codec.write_len(buf, len(s12))
+                    buf += s12
+            buf.append(0)
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeStatus", "alarms")
+        try:
+            v13 = self.uptime_seconds
+            if type(v13) is int and -64 <= v13 <= 63:
+                buf.append((v13 << 1) ^ (v13 >> 63))
+            else:
+                _codec.write_long(buf, v13)
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeStatus", "uptime_seconds")
+
+    @classmethod
+    def __avro_read__(cls, data: bytes, pos: int) -> tuple[_t.Self, int]:
+        size = len(data)
+        o = cls.__new__(cls)
+        ln = data[pos]
+        if ln & 0x81:
+            ln, pos = _codec.read_len(data, pos)
+        else:
+            ln >>= 1
+            pos += 1
+        end = pos + ln
+        if end > size:
+            raise EOFError
+        o.telescope_id = data[pos:end].decode()
+        pos = end
+        b = data[pos]
+        if b < 0x80:
+            t14 = (b >> 1) ^ -(b & 1)
+            pos += 1
+        else:
+            t14, pos = _codec.read_long(data, pos)
+        o.reported_at = _codec.EPOCH + _codec.timedelta(0, 0, 0, t14)
+        b = data[pos]
+        if b >= 14 or b & 1:
+            raise _codec.bad_index(b, "telescope.status.TelescopeState")
+        o.state = TelescopeState.__avro_members__[b >> 1]
+        pos += 1
+        b = data[pos]
+        pos += 1
+        if b == 0:
+            o.pointing = None
+        elif b == 2:
+            o.pointing, pos = _ns_telescope_common.SkyPosition.__avro_read__(data, pos)
+        else:
+            raise _codec.bad_index(b, "[null, telescope.common.SkyPosition]")
+        b = data[pos]
+        pos += 1
+        if b == 0:
+            o.active_instrument = None
+        elif b == 2:
+            b = data[pos]
+            if b >= 10 or b & 1:
+                raise _codec.bad_index(b, "telescope.common.Instrument")
+            o.active_instrument = _ns_telescope_common.Instrument.__avro_members__[
+                b >> 1
+            ]
+            pos += 1
+        else:
+            raise _codec.bad_index(b, "[null, telescope.common.Instrument]")
+        b = data[pos]
+        if b < 0x80:
+            t15 = (b >> 1) ^ -(b & 1)
+            pos += 1
+        else:
+            t15, pos = _codec.read_long(data, pos)
+        o.local_sidereal_time = _codec.from_time_millis(t15)
+        o.weather, pos = WeatherConditions.__avro_read__(data, pos)
+        a16: list[str] = []
+        n17 = data[pos]
+        if n17 & 0x81:
+            n17, pos = _codec.read_count(data, pos)
+        else:
+            n17 >>= 1
+            pos += 1
+        while n17:
+            for _ in range(n17):
+                v18: str
+                ln = data[pos]
+                if ln & 0x81:
+                    ln, pos = _codec.read_len(data, pos)
+                else:
+                    ln >>= 1
+                    pos += 1
+                end = pos + ln
+                if end > size:
+                    raise EOFError
+                v18 = data[pos:end].decode()
+                pos = end
+                a16.append(v18)
+            n17 = data[pos]
+            if n17 & 0x81:
+                n17, pos = _codec.read_count(data, pos)
+            else:
+                n17 >>= 1
+                pos += 1
+        o.alarms = a16
+        b = data[pos]
+        if b < 0x80:
+            o.uptime_seconds = (b >> 1) ^ -(b & 1)
+            pos += 1
+        else:
+            o.uptime_seconds, pos = _codec.read_long(data, pos)
+        return o, pos
+
 
 @_dataclasses.dataclass(kw_only=True)
 class WeatherConditions(_model.AvroRecord):
@@ -131,6 +317,54 @@ class WeatherConditions(_model.AvroRecord):
             wind_speed_ms=datum["wind_speed_ms"],
             cloud_cover=datum["cloud_cover"],
         )
+
+    def __avro_write__(self, buf: bytearray) -> None:
+        try:
+            v1 = self.temperature_c
+            buf += _codec.float_bytes(v1)
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "WeatherConditions", "temperature_c")
+        try:
+            v2 = self.humidity_percent
+            buf += _codec.float_bytes(v2)
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "WeatherConditions", "humidity_percent")
+        try:
+            v3 = self.wind_speed_ms
+            buf += _codec.float_bytes(v3)
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "WeatherConditions", "wind_speed_ms")
+        try:
+            v4 = self.cloud_cover
+            if v4 is None:
+                buf.append(0)
+            elif isinstance(v4, (int, float)) and not isinstance(v4, bool):
+                buf.append(2)
+                buf += _codec.float_bytes(v4)
+            else:
+                raise _codec.no_branch(v4, "[null, float]")
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "WeatherConditions", "cloud_cover")
+
+    @classmethod
+    def __avro_read__(cls, data: bytes, pos: int) -> tuple[_t.Self, int]:
+        o = cls.__new__(cls)
+        (o.temperature_c,) = _codec.unpack_float(data, pos)
+        pos += 4
+        (o.humidity_percent,) = _codec.unpack_float(data, pos)
+        pos += 4
+        (o.wind_speed_ms,) = _codec.unpack_float(data, pos)
+        pos += 4
+        b = data[pos]
+        pos += 1
+        if b == 0:
+            o.cloud_cover = None
+        elif b == 2:
+            (o.cloud_cover,) = _codec.unpack_float(data, pos)
+            pos += 4
+        else:
+            raise _codec.bad_index(b, "[null, float]")
+        return o, pos
 
 
 def _enc_union_0(v: _ns_telescope_common.SkyPosition | None) -> _t.Any:

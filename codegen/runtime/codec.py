@@ -1,0 +1,514 @@
+"""Avro binary for generated records: what their generated encoders and decoders call.
+
+Each generated record has ``__avro_write__(self, buf)``, appending its Avro binary to a
+``bytearray``, and ``__avro_read__(cls, data, pos)``, returning the record read from ``data``
+at ``pos`` and the position after it. Both are straight-line code for their schema: the common
+cases (small ints, ``str``, ``float``, enum members...) are handled inline and everything else
+goes through the helpers here, which validate the way ``fastavro.validation`` does (type,
+int/long range, decimal scale and precision, fixed size, enum membership, union branches) and
+raise ``EncodeError`` with the path of the offending field instead of writing bad bytes.
+
+``encode`` and ``decode`` are the entry points: ``decode`` reports a body that ends early as
+``TruncatedMessageError`` and any other bad input as ``DeserializationError``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import decimal as _decimal
+import numbers
+import struct
+import uuid as _uuid
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, NoReturn, TypeVar
+
+from .errors import DeserializationError, SerializationError, TruncatedMessageError
+from .logical import Duration, decode_time_micros, decode_time_millis
+
+__all__ = ["DecodeError", "EncodeError", "decode", "encode"]
+
+T = TypeVar("T")
+
+INT_MIN: Final = -(2**31)
+INT_MAX: Final = 2**31 - 1
+LONG_MIN: Final = -(2**63)
+LONG_MAX: Final = 2**63 - 1
+
+_DOUBLE = struct.Struct("<d")
+_FLOAT = struct.Struct("<f")
+pack_double = _DOUBLE.pack
+unpack_double = _DOUBLE.unpack_from
+unpack_float = _FLOAT.unpack_from
+
+EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+EPOCH_NAIVE: Final = _dt.datetime(1970, 1, 1)
+timedelta = _dt.timedelta
+_DAYS_SHIFT: Final = _dt.date(1970, 1, 1).toordinal()
+
+
+# The exceptions an encoder can raise for a bad value (anything else propagates as it is).
+FAILURES: Final = (ValueError, TypeError, AttributeError, KeyError, OverflowError, struct.error)
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+class EncodeError(SerializationError):
+    """A value cannot be written for its schema.
+
+    ``record`` is the class whose field is at fault and ``fields`` the attribute path from it
+    (``["target", "ra_deg"]``); ``str()`` reads ``TelescopeCommand.target.ra_deg: expected
+    double, got str``.
+    """
+
+    def __init__(self, reason: str, record: str | None = None, fields: list[str] | None = None) -> None:
+        self.reason = reason
+        self.record = record
+        self.fields: list[str] = fields or []
+        super().__init__(reason)
+
+    @property
+    def path(self) -> str:
+        return ".".join([self.record or "", *self.fields]) if self.fields else (self.record or "")
+
+    def __str__(self) -> str:
+        path = self.path
+        return f"{path}: {self.reason}" if path else self.reason
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.reason, self.record, self.fields))
+
+
+class DecodeError(ValueError):
+    """The bytes are not a valid Avro body of the schema (bad index, negative length...)."""
+
+
+def _kind(value: Any) -> str:
+    return "None" if value is None else type(value).__name__
+
+
+def wrong(expected: str, value: Any) -> EncodeError:
+    return EncodeError(f"expected {expected}, got {_kind(value)}")
+
+
+def field_error(exc: Exception, record: str, field: str) -> NoReturn:
+    """Raise the error of field ``field`` of ``record`` (a nested record's path extended)."""
+    if isinstance(exc, EncodeError):
+        exc.fields[0:0] = [field]
+        exc.record = record
+        raise exc
+    raise EncodeError(f"{type(exc).__name__}: {exc}", record, [field]) from exc
+
+
+def no_branch(value: Any, union: str) -> EncodeError:
+    return EncodeError(f"{_kind(value)} value {value!r:.60} matches no branch of {union}")
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def _integral(value: Any, kind: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, numbers.Integral)):
+        raise wrong(kind, value)
+    return int(value)
+
+
+def write_len(buf: bytearray, n: int) -> None:
+    """A non-negative count or length (never out of range)."""
+    z = n << 1
+    while z > 0x7F:
+        buf.append((z & 0x7F) | 0x80)
+        z >>= 7
+    buf.append(z)
+
+
+def write_int(buf: bytearray, n: Any) -> None:
+    if type(n) is not int:
+        n = _integral(n, "int")
+    if not INT_MIN <= n <= INT_MAX:
+        raise EncodeError(f"{n} is out of range for int")
+    z = (n << 1) ^ (n >> 63)
+    while z > 0x7F:
+        buf.append((z & 0x7F) | 0x80)
+        z >>= 7
+    buf.append(z)
+
+
+def write_long(buf: bytearray, n: Any) -> None:
+    if type(n) is not int:
+        n = _integral(n, "long")
+    if not LONG_MIN <= n <= LONG_MAX:
+        raise EncodeError(f"{n} is out of range for long")
+    z = (n << 1) ^ (n >> 63)
+    while z > 0x7F:
+        buf.append((z & 0x7F) | 0x80)
+        z >>= 7
+    buf.append(z)
+
+
+def false_byte(value: Any) -> int:
+    """0 for False (True is handled inline); anything else is not a boolean."""
+    if value is False:
+        return 0
+    if isinstance(value, bool):  # a bool subclass cannot exist, but stay exact
+        return 1 if value else 0
+    raise wrong("boolean", value)
+
+
+def double_bytes(value: Any) -> bytes:
+    if isinstance(value, bool) or not isinstance(value, (int, float, numbers.Real)):
+        raise wrong("double", value)
+    return pack_double(float(value))
+
+
+def float_bytes(value: Any) -> bytes:
+    """A float as 4 bytes, rounded as fastavro does (beyond the float range: infinity)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, numbers.Real)):
+        raise wrong("float", value)
+    x = float(value)
+    try:
+        return _FLOAT.pack(x)
+    except OverflowError:
+        return _FLOAT.pack(float("inf") if x > 0 else float("-inf"))
+
+
+def str_bytes(value: Any) -> bytes:
+    if not isinstance(value, str):
+        raise wrong("string", value)
+    return str.encode(value)
+
+
+def write_bytes(buf: bytearray, value: Any) -> None:
+    if not isinstance(value, (bytes, bytearray)):
+        raise wrong("bytes", value)
+    write_len(buf, len(value))
+    buf += value
+
+
+def fixed_bytes(value: Any, size: int) -> bytes:
+    if not isinstance(value, bytes):
+        raise wrong(f"bytes of size {size}", value)
+    if len(value) != size:
+        raise EncodeError(f"expected {size} bytes, got {len(value)}")
+    return value
+
+
+def enum_code(value: Any, cls: type) -> bytes:
+    """The bytes of an enum member (members of the exact class are handled inline)."""
+    if isinstance(value, cls):
+        code: bytes = value.__avro_code__  # type: ignore[attr-defined]
+        return code
+    raise wrong(cls.__name__, value)
+
+
+def as_list(value: Any) -> Sequence[Any]:
+    if isinstance(value, (str, bytes, bytearray)) or not isinstance(value, Sequence):
+        raise wrong("array (a list)", value)
+    return value
+
+
+def as_dict(value: Any) -> Mapping[Any, Any]:
+    if not isinstance(value, Mapping):
+        raise wrong("map (a dict)", value)
+    return value
+
+
+def write_record(buf: bytearray, value: Any, cls: type) -> None:
+    """A nested record that is not exactly of its class (a subclass, or an error)."""
+    if not isinstance(value, cls):
+        raise wrong(cls.__name__, value)
+    value.__avro_write__(buf)  # type: ignore[attr-defined]
+
+
+# -- logical types ---
+
+
+def _datetime(value: Any, kind: str) -> _dt.datetime:
+    if not isinstance(value, _dt.datetime):
+        raise wrong(f"datetime ({kind})", value)
+    return value
+
+
+def timestamp_millis(value: Any) -> int:
+    """Milliseconds since the epoch (a naive datetime is taken as UTC, as `logical` does)."""
+    d = _datetime(value, "timestamp-millis")
+    delta = d - (EPOCH if d.tzinfo is not None else EPOCH_NAIVE)
+    return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
+
+
+def timestamp_micros(value: Any) -> int:
+    d = _datetime(value, "timestamp-micros")
+    delta = d - (EPOCH if d.tzinfo is not None else EPOCH_NAIVE)
+    return delta.days * 86_400_000_000 + delta.seconds * 1_000_000 + delta.microseconds
+
+
+def local_timestamp_millis(value: Any) -> int:
+    delta = _datetime(value, "local-timestamp-millis").replace(tzinfo=None) - EPOCH_NAIVE
+    return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
+
+
+def local_timestamp_micros(value: Any) -> int:
+    delta = _datetime(value, "local-timestamp-micros").replace(tzinfo=None) - EPOCH_NAIVE
+    return delta.days * 86_400_000_000 + delta.seconds * 1_000_000 + delta.microseconds
+
+
+def date_days(value: Any) -> int:
+    if not isinstance(value, _dt.date) or isinstance(value, _dt.datetime):
+        raise wrong("date", value)
+    return value.toordinal() - _DAYS_SHIFT
+
+
+def time_millis(value: Any) -> int:
+    if not isinstance(value, _dt.time):
+        raise wrong("time (time-millis)", value)
+    return ((value.hour * 60 + value.minute) * 60 + value.second) * 1000 + value.microsecond // 1000
+
+
+def time_micros(value: Any) -> int:
+    if not isinstance(value, _dt.time):
+        raise wrong("time (time-micros)", value)
+    return ((value.hour * 60 + value.minute) * 60 + value.second) * 1_000_000 + value.microsecond
+
+
+def uuid_str(value: Any) -> bytes:
+    """The 36 ASCII bytes of a UUID's canonical text (its length prefix is constant)."""
+    if type(value) is not _uuid.UUID and not isinstance(value, _uuid.UUID):
+        raise wrong("uuid.UUID", value)
+    h = f"{value.int:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}".encode()
+
+
+def uuid_fixed(value: Any) -> bytes:
+    if not isinstance(value, _uuid.UUID):
+        raise wrong("uuid.UUID", value)
+    return value.bytes
+
+
+def duration_bytes(value: Any) -> bytes:
+    if not isinstance(value, Duration):
+        raise wrong("Duration", value)
+    try:
+        return value.to_bytes()
+    except ValueError as exc:
+        raise EncodeError(str(exc)) from None
+
+
+_POW10 = [10**i for i in range(80)]
+
+
+def _pow10(n: int) -> int:
+    return _POW10[n] if n < len(_POW10) else int(10**n)
+
+
+def unscaled(value: Any, precision: int, scale: int) -> int:
+    """The unscaled integer of a decimal: checked against the scale and the precision."""
+    if not isinstance(value, _decimal.Decimal):
+        raise wrong("decimal.Decimal", value)
+    sign, digits, exp = value.as_tuple()
+    if not isinstance(exp, int):
+        raise EncodeError(f"cannot encode {value} as an Avro decimal")
+    if -exp > scale:
+        raise EncodeError(f"decimal {value} has more than {scale} digits after the point (scale {scale})")
+    n = 0
+    for d in digits:
+        n = n * 10 + d
+    n *= _pow10(exp + scale)
+    if n >= _pow10(precision):
+        raise EncodeError(f"decimal {value} needs more than {precision} digits (precision {precision})")
+    return -n if sign else n
+
+
+def write_decimal(buf: bytearray, value: Any, precision: int, scale: int) -> None:
+    """A decimal on bytes: two's-complement big-endian unscaled value, as fastavro writes it."""
+    n = unscaled(value, precision, scale)
+    raw = n.to_bytes((abs(n).bit_length() + 8) // 8, "big", signed=True)
+    write_len(buf, len(raw))
+    buf += raw
+
+
+def decimal_fixed(value: Any, precision: int, scale: int, size: int) -> bytes:
+    n = unscaled(value, precision, scale)
+    try:
+        return n.to_bytes(size, "big", signed=True)
+    except OverflowError:
+        raise EncodeError(f"decimal {value} does not fit in {size} bytes") from None
+
+
+def write_big_decimal(buf: bytearray, value: Any) -> None:
+    if not isinstance(value, _decimal.Decimal) or not value.is_finite():
+        raise wrong("finite decimal.Decimal (big-decimal)", value)
+    sign, digits, exp = value.as_tuple()
+    assert isinstance(exp, int)
+    n = 0
+    for d in digits:
+        n = n * 10 + d
+    if sign:
+        n = -n
+    raw = n.to_bytes((abs(n).bit_length() + 8) // 8, "big", signed=True)
+    inner = bytearray()
+    write_len(inner, len(raw))
+    inner += raw
+    write_long(inner, -exp)
+    write_len(buf, len(inner))
+    buf += inner
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def read_long(data: bytes, pos: int) -> tuple[int, int]:
+    """A zig-zag varint at ``pos``: (value, position after it)."""
+    b = data[pos]
+    n = b & 0x7F
+    shift = 7
+    pos += 1
+    while b & 0x80:
+        b = data[pos]
+        pos += 1
+        n |= (b & 0x7F) << shift
+        shift += 7
+        if shift > 70:
+            raise DecodeError("a varint longer than 10 bytes")
+    return (n >> 1) ^ -(n & 1), pos
+
+
+def read_len(data: bytes, pos: int) -> tuple[int, int]:
+    """A length (of a string, bytes...): never negative."""
+    n, pos = read_long(data, pos)
+    if n < 0:
+        raise DecodeError(f"negative length {n}")
+    return n, pos
+
+
+def read_count(data: bytes, pos: int) -> tuple[int, int]:
+    """The item count of an array or map block (a negative count is followed by a size)."""
+    n, pos = read_long(data, pos)
+    if n < 0:
+        n = -n
+        _, pos = read_long(data, pos)
+    return n, pos
+
+
+def read_bytes(data: bytes, pos: int) -> tuple[bytes, int]:
+    n, pos = read_len(data, pos)
+    end = pos + n
+    if end > len(data):
+        raise EOFError
+    return data[pos:end], end
+
+
+def read_string(data: bytes, pos: int) -> tuple[str, int]:
+    n, pos = read_len(data, pos)
+    end = pos + n
+    if end > len(data):
+        raise EOFError
+    return data[pos:end].decode(), end
+
+
+def read_fixed(data: bytes, pos: int, size: int) -> tuple[bytes, int]:
+    end = pos + size
+    if end > len(data):
+        raise EOFError
+    return data[pos:end], end
+
+
+def read_boolean(data: bytes, pos: int) -> bool:
+    b: int = data[pos]
+    if b > 1:
+        raise DecodeError(f"invalid boolean byte {b:#04x}")
+    return b == 1
+
+
+def bad_index(index: int, what: str) -> DecodeError:
+    return DecodeError(f"{what} has no index {index}")
+
+
+_SAFE_UNKNOWN = _uuid.SafeUUID.unknown
+_set = object.__setattr__
+_new = object.__new__
+
+
+def uuid_from(text: str) -> _uuid.UUID:
+    """``uuid.UUID(text)`` for the canonical 36-character form, without its general parsing."""
+    h = text.replace("-", "")
+    if len(text) == 36 and len(h) == 32 and h.isalnum():
+        try:
+            value = int(h, 16)
+        except ValueError:
+            return _uuid.UUID(text)
+        u = _new(_uuid.UUID)
+        _set(u, "int", value)
+        _set(u, "is_safe", _SAFE_UNKNOWN)
+        return u
+    return _uuid.UUID(text)
+
+
+_CONTEXTS: dict[int, _decimal.Context] = {}
+
+
+def decimal_context(precision: int) -> _decimal.Context:
+    """A decimal context of ``precision`` digits (what fastavro's reader uses)."""
+    ctx = _CONTEXTS.get(precision)
+    if ctx is None:
+        ctx = _CONTEXTS.setdefault(precision, _decimal.Context(prec=precision))
+    return ctx
+
+
+def to_decimal(raw: bytes, precision: int, scale: int) -> _decimal.Decimal:
+    """As fastavro's reader: the unscaled value in a context of the schema's precision."""
+    ctx = _CONTEXTS.get(precision) or decimal_context(precision)
+    return ctx.create_decimal(int.from_bytes(raw, "big", signed=True)).scaleb(-scale, ctx)
+
+
+def uuid_from_bytes(raw: bytes) -> _uuid.UUID:
+    return _uuid.UUID(bytes=raw)
+
+
+def from_days(days: int) -> _dt.date:
+    return _dt.date.fromordinal(days + _DAYS_SHIFT)
+
+
+from_time_millis = decode_time_millis
+from_time_micros = decode_time_micros
+
+
+# --- entry points ---------------------------------------------------------------------------
+
+
+def encode(value: Any, prefix: bytes = b"") -> bytes:
+    """``prefix`` followed by the Avro binary of the generated record ``value``."""
+    buf = bytearray(prefix)
+    try:
+        value.__avro_write__(buf)
+    except EncodeError as exc:
+        if exc.record is None:
+            exc.record = type(value).__name__
+        raise
+    except (TypeError, ValueError, AttributeError, KeyError, OverflowError, struct.error) as exc:
+        raise EncodeError(f"{type(exc).__name__}: {exc}", type(value).__name__) from exc
+    return bytes(buf)
+
+
+def decode(cls: type[T], data: bytes, pos: int = 0) -> tuple[T, int]:
+    """The record of generated class ``cls`` at ``pos`` in ``data``, and the end position.
+
+    Raises ``TruncatedMessageError`` when ``data`` ends before the record does and
+    ``DeserializationError`` when the bytes are not a record of this schema.
+    """
+    if type(data) is not bytes:
+        data = bytes(data)
+    try:
+        return cls.__avro_read__(data, pos)  # type: ignore[attr-defined, no-any-return]
+    except (EOFError, IndexError, struct.error) as exc:
+        raise TruncatedMessageError(
+            f"the Avro body ends early: {len(data) - pos} bytes are not a whole "
+            f"{cls.__name__}",
+            size=len(data),
+        ) from exc
+    except (ValueError, TypeError, OverflowError, RecursionError, _decimal.InvalidOperation) as exc:
+        raise DeserializationError(
+            f"cannot decode the Avro body as {cls.__name__}: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def fail(text: str) -> NoReturn:
+    raise DecodeError(text)
