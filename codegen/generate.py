@@ -9,6 +9,7 @@ import codegen.topics
 from codegen import plan as planning
 from codegen import render
 from codegen.config import Config, check_topics
+from codegen.schema.expand import check_expressible
 from codegen.schema.loader import load_directory
 from codegen.schema.model import SchemaSet
 
@@ -25,6 +26,7 @@ def build(config: Config) -> tuple[SchemaSet, render.Rendered]:
     """Load, validate and render everything; raises InputErrors before anything is written."""
     schemas = load_directory(config.schemas)
     check_topics(config, schemas)
+    check_expressible(schemas)
     plan = planning.build(schemas, config.package)
     extra: dict[str, str] = {}
     if config.topics:

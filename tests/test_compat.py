@@ -852,7 +852,8 @@ def test_map_keys_in_default_paths_are_escaped() -> None:
 
 # ------------------------------------------------------------------------ real-world corpus
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+from tests.paths import CORPUS  # noqa: E402
+
 STANDALONE = [
     entry["path"]
     for entry in json.loads((CORPUS / "MANIFEST.json").read_text())["files"]

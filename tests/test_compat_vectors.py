@@ -32,14 +32,12 @@ from __future__ import annotations
 import copy
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from codegen.compat import CompatResult, check_level, check_pair
-
-VECTOR_DIR = Path(__file__).resolve().parents[2] / "shared" / "reference" / "compat-vectors"
+from tests.paths import COMPAT_VECTORS as VECTOR_DIR
 
 
 def _read(name: str) -> dict[str, Any]:

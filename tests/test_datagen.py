@@ -13,7 +13,6 @@ import json
 import math
 import random
 import uuid
-from pathlib import Path
 from typing import Any
 
 import fastavro
@@ -22,8 +21,8 @@ from fastavro.validation import validate
 
 from codegen.runtime.datagen import DatagenError, DatumGenerator, random_datum
 from tests.avro_strategies import FastavroCodec
+from tests.paths import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 MANIFEST = json.loads((CORPUS / "MANIFEST.json").read_text())["files"]
 # x.Y has a field of type x.Z, and x.Z a field of type x.Y: no value is finite.
 IMPOSSIBLE = {"apache-avro/lang/c/tests/schema_tests/pass/namespace_fullname.avsc"}

@@ -127,6 +127,16 @@ def expand(fullname: str, lookup: Any) -> Any:
     """
     defined: set[str] = set()
 
+    def reference(full: str, written: Any, ns: str) -> Any:
+        if "." not in full and ns:
+            # A short name inside a namespace means a type of THAT namespace (fastavro and the
+            # spec agree; only Java falls back to the null namespace): no valid reference exists.
+            raise ValueError(
+                f"{fullname}: the null-namespace type {full!r} is used again inside namespace "
+                f"{ns!r}, where no name can refer to it; give {full!r} a namespace"
+            )
+        return written
+
     def named(full: str, ns: str) -> Any:
         defined.add(full)
         local: dict[str, Any] = lookup(full)
@@ -147,13 +157,13 @@ def expand(fullname: str, lookup: Any) -> Any:
             if js in _PRIMITIVES:
                 return js
             full = _resolve(js, ns)
-            return js if full in defined else named(full, ns)
+            return reference(full, js, ns) if full in defined else named(full, ns)
         if isinstance(js, list):
             return [node(b, ns) for b in js]
         if isinstance(js, dict):
             if MARK in js:
                 full = js[MARK]
-                return full if full in defined else named(full, ns)
+                return reference(full, full, ns) if full in defined else named(full, ns)
             t = js.get("type")
             if t == "array":
                 return {k: (node(v, ns) if k == "items" else v) for k, v in js.items()}
@@ -161,7 +171,7 @@ def expand(fullname: str, lookup: Any) -> Any:
                 return {k: (node(v, ns) if k == "values" else v) for k, v in js.items()}
             if isinstance(t, str) and t not in _PRIMITIVES and t not in _COMPLEX:
                 full = _resolve(t, ns)
-                return js if full in defined else named(full, ns)
+                return reference(full, js, ns) if full in defined else named(full, ns)
         return js
 
     return named(fullname, "")

@@ -99,3 +99,27 @@ def local(named: m.Named) -> Any:
         else:
             out[k] = copy.deepcopy(v)
     return out
+
+
+def check_expressible(schemas: m.SchemaSet) -> None:
+    """Every named type has a self-contained form that fastavro (and the spec) can read.
+
+    One case has none: a null-namespace type that must be referenced again from inside a
+    namespace (a short name there means a type of that namespace). It only arises when
+    null-namespace types are defined inside namespaced ones, so most schema sets skip the check.
+    """
+    from codegen.errors import InputErrors, SchemaError
+    from codegen.runtime.schema import expand
+
+    named = schemas.named
+    if not any(n.namespace == "" for n in named.values()) or all(n.namespace == "" for n in named.values()):
+        return
+    locals_ = {name: local(n) for name, n in named.items()}
+    errors = []
+    for name, n in named.items():
+        try:
+            expand(name, locals_.__getitem__)
+        except ValueError as e:
+            errors.append(SchemaError(str(e), file=n.loc.file, path=n.loc.path or "/"))
+    if errors:
+        raise InputErrors(errors)

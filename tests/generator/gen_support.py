@@ -12,10 +12,10 @@ from types import ModuleType
 from typing import Any
 
 from codegen import plan, render
+from codegen.schema.expand import check_expressible
 from codegen.schema.loader import load_files
+from tests.paths import CORPUS, REPO  # noqa: F401  (re-exported for the tests)
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
-REPO = Path(__file__).resolve().parents[2]
 _counter = itertools.count()
 
 
@@ -37,6 +37,7 @@ def write_schemas(directory: Path, schemas: Mapping[str, Any]) -> list[Path]:
 def generate_files(paths: Iterable[Path], out: Path, package: str) -> Path:
     """Load, plan, render and write a package; returns its directory."""
     schemas = load_files(list(paths))
+    check_expressible(schemas)
     rendered = render.render(plan.build(schemas, package))
     pkg_dir = out / package
     render.write(pkg_dir, rendered)
