@@ -46,6 +46,7 @@ def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
 
 
 def write_project(root: Path, schemas: dict[str, Any], topics: str = "") -> None:
+    root.mkdir(parents=True, exist_ok=True)
     (root / "pyproject.toml").write_text(
         '[tool.avrobind]\nschemas = "avsc"\nout = "out"\npackage = "demo_pkg"\n' + topics,
         encoding="utf-8",
