@@ -110,7 +110,7 @@ class RecordCodec:
             seq, item = self.tmp("a"), self.tmp("v")
             out.append(f"{seq} = {x} if type({x}) is list else {c}.as_list({x})")
             out.append(f"if {seq}:")
-            out.append(f"    {c}.write_len(buf, len({seq}))")
+            out += ["    " + line for line in self.enc_len(f"len({seq})")]
             out.append(f"    for {item} in {seq}:")
             inner: list[str] = []
             self.enc(t.items, item, inner)
@@ -120,7 +120,7 @@ class RecordCodec:
             mapping, key, value = self.tmp("d"), self.tmp("k"), self.tmp("v")
             out.append(f"{mapping} = {x} if type({x}) is dict else {c}.as_dict({x})")
             out.append(f"if {mapping}:")
-            out.append(f"    {c}.write_len(buf, len({mapping}))")
+            out += ["    " + line for line in self.enc_len(f"len({mapping})")]
             out.append(f"    for {key}, {value} in {mapping}.items():")
             inner = []
             self.enc_string(key, inner)
@@ -140,17 +140,15 @@ class RecordCodec:
             f"    {self.codec}.write_{kind}(buf, {x})",
         ]
 
+    def enc_len(self, n: str) -> list[str]:
+        """A length: one byte when below 64, as most are."""
+        return [f"if {n} < 64:", f"    buf.append({n} << 1)", "else:", f"    {self.codec}.write_len(buf, {n})"]
+
     def enc_string(self, x: str, out: list[str]) -> None:
-        c = self.codec
         raw = self.tmp("s")
-        out += [
-            f"{raw} = {x}.encode() if type({x}) is str else {c}.str_bytes({x})",
-            f"if len({raw}) < 64:",
-            f"    buf.append(len({raw}) << 1)",
-            "else:",
-            f"    {c}.write_len(buf, len({raw}))",
-            f"buf += {raw}",
-        ]
+        out.append(f"{raw} = {x}.encode() if type({x}) is str else {self.codec}.str_bytes({x})")
+        out += self.enc_len(f"len({raw})")
+        out.append(f"buf += {raw}")
 
     def enc_logical(self, lg: m.Logical, base: str, x: str, out: list[str]) -> None:
         c = self.codec
@@ -160,14 +158,15 @@ class RecordCodec:
             "timestamp-micros": "timestamp_micros",
             "local-timestamp-millis": "local_timestamp_millis",
             "local-timestamp-micros": "local_timestamp_micros",
-            "time-micros": "time_micros",
         }
         if name in as_long:
-            out.append(f"{c}.write_long(buf, {c}.{as_long[name]}({x}))")
+            out.append(f"{c}.write_{as_long[name]}(buf, {x})")
         elif name == "date":
             out.append(f"{c}.write_int(buf, {c}.date_days({x}))")
         elif name == "time-millis":
             out.append(f"{c}.write_int(buf, {c}.time_millis({x}))")
+        elif name == "time-micros":
+            out.append(f"{c}.write_long(buf, {c}.time_micros({x}))")
         elif name in ("timestamp-nanos", "local-timestamp-nanos"):
             self.enc_int("long", x, out)
         elif name == "uuid":
@@ -363,34 +362,23 @@ class RecordCodec:
         name = lg.name
         if name in ("timestamp-nanos", "local-timestamp-nanos"):
             self.dec_long(target, out)
-            return
-        if name == "uuid":
-            text = self.tmp("u")
-            self.dec_string(text, out)
-            out.append(f"{target} = {c}.uuid_from({text})")
-            return
-        if name in ("decimal", "big-decimal"):
+        elif name == "uuid":
+            out.append(f"{target}, pos = {c}.read_uuid(data, pos)")
+        elif name == "decimal":
+            out.append(f"{target}, pos = {c}.read_decimal(data, pos, {lg.precision}, {lg.scale})")
+        elif name == "big-decimal":
             raw = self.tmp("r")
             out.append(f"{raw}, pos = {c}.read_bytes(data, pos)")
-            if name == "decimal":
-                out.append(f"{target} = {c}.to_decimal({raw}, {lg.precision}, {lg.scale})")
-            else:
-                out.append(f"{target} = {self.ctx.use('logical')}.decode_big_decimal({raw})")
-            return
-        n = self.tmp("t")
-        self.dec_long(n, out)
-        convert = {
-            "timestamp-millis": f"{c}.EPOCH + {c}.timedelta(0, 0, 0, {n})",
-            "timestamp-micros": f"{c}.EPOCH + {c}.timedelta(0, 0, {n})",
-            "local-timestamp-millis": f"{c}.EPOCH_NAIVE + {c}.timedelta(0, 0, 0, {n})",
-            "local-timestamp-micros": f"{c}.EPOCH_NAIVE + {c}.timedelta(0, 0, {n})",
-            "date": f"{c}.from_days({n})",
-            "time-millis": f"{c}.from_time_millis({n})",
-            "time-micros": f"{c}.from_time_micros({n})",
-        }
-        if name not in convert:
-            raise ValueError(f"{name} on {base}")
-        out.append(f"{target} = {convert[name]}")
+            out.append(f"{target} = {self.ctx.use('logical')}.decode_big_decimal({raw})")
+        elif "timestamp" in name:
+            out.append(f"{target}, pos = {c}.read_{name.replace('-', '_')}(data, pos)")
+        else:
+            n = self.tmp("t")
+            self.dec_long(n, out)
+            convert = {"date": "from_days", "time-millis": "from_time_millis", "time-micros": "from_time_micros"}
+            if name not in convert:
+                raise ValueError(f"{name} on {base}")
+            out.append(f"{target} = {c}.{convert[name]}({n})")
 
     def dec_fixed(self, t: m.Fixed, target: str, out: list[str]) -> None:
         c = self.codec

@@ -98,7 +98,7 @@ class CommandAcknowledgment(_model.AvroRecord):
             _codec.field_error(e, "CommandAcknowledgment", "status")
         try:
             v3 = self.received_at
-            _codec.write_long(buf, _codec.timestamp_millis(v3))
+            _codec.write_timestamp_millis(buf, v3)
         except _codec.FAILURES as e:
             _codec.field_error(e, "CommandAcknowledgment", "received_at")
         try:
@@ -158,30 +158,13 @@ class CommandAcknowledgment(_model.AvroRecord):
     def __avro_read__(cls, data: bytes, pos: int) -> tuple[_t.Self, int]:
         size = len(data)
         o = cls.__new__(cls)
-        ln = data[pos]
-        if ln & 0x81:
-            ln, pos = _codec.read_len(data, pos)
-        else:
-            ln >>= 1
-            pos += 1
-        end = pos + ln
-        if end > size:
-            raise EOFError
-        u8 = data[pos:end].decode()
-        pos = end
-        o.command_id = _codec.uuid_from(u8)
+        o.command_id, pos = _codec.read_uuid(data, pos)
         b = data[pos]
         if b >= 8 or b & 1:
             raise _codec.bad_index(b, "telescope.acknowledgments.AckStatus")
         o.status = AckStatus.__avro_members__[b >> 1]
         pos += 1
-        b = data[pos]
-        if b < 0x80:
-            t9 = (b >> 1) ^ -(b & 1)
-            pos += 1
-        else:
-            t9, pos = _codec.read_long(data, pos)
-        o.received_at = _codec.EPOCH + _codec.timedelta(0, 0, 0, t9)
+        o.received_at, pos = _codec.read_timestamp_millis(data, pos)
         b = data[pos]
         pos += 1
         if b == 0:

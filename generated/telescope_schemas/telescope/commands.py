@@ -126,7 +126,7 @@ class TelescopeCommand(_model.AvroRecord):
             _codec.field_error(e, "TelescopeCommand", "command_type")
         try:
             v3 = self.issued_at
-            _codec.write_long(buf, _codec.timestamp_millis(v3))
+            _codec.write_timestamp_millis(buf, v3)
         except _codec.FAILURES as e:
             _codec.field_error(e, "TelescopeCommand", "issued_at")
         try:
@@ -189,7 +189,10 @@ class TelescopeCommand(_model.AvroRecord):
             v10 = self.parameters
             d11 = v10 if type(v10) is dict else _codec.as_dict(v10)
             if d11:
-                _codec.write_len(buf, len(d11))
+                if len(d11) < 64:
+                    buf.append(len(d11) << 1)
+                else:
+                    _codec.write_len(buf, len(d11))
                 for k12, v13 in d11.items():
                     s14 = k12.encode() if type(k12) is str else _codec.str_bytes(k12)
                     if len(s14) < 64:
@@ -210,7 +213,10 @@ class TelescopeCommand(_model.AvroRecord):
             v16 = self.tags
             a17 = v16 if type(v16) is list else _codec.as_list(v16)
             if a17:
-                _codec.write_len(buf, len(a17))
+                if len(a17) < 64:
+                    buf.append(len(a17) << 1)
+                else:
+                    _codec.write_len(buf, len(a17))
                 for v18 in a17:
                     s19 = v18.encode() if type(v18) is str else _codec.str_bytes(v18)
                     if len(s19) < 64:
@@ -226,30 +232,13 @@ class TelescopeCommand(_model.AvroRecord):
     def __avro_read__(cls, data: bytes, pos: int) -> tuple[_t.Self, int]:
         size = len(data)
         o = cls.__new__(cls)
-        ln = data[pos]
-        if ln & 0x81:
-            ln, pos = _codec.read_len(data, pos)
-        else:
-            ln >>= 1
-            pos += 1
-        end = pos + ln
-        if end > size:
-            raise EOFError
-        u20 = data[pos:end].decode()
-        pos = end
-        o.command_id = _codec.uuid_from(u20)
+        o.command_id, pos = _codec.read_uuid(data, pos)
         b = data[pos]
         if b >= 14 or b & 1:
             raise _codec.bad_index(b, "telescope.commands.CommandType")
         o.command_type = CommandType.__avro_members__[b >> 1]
         pos += 1
-        b = data[pos]
-        if b < 0x80:
-            t21 = (b >> 1) ^ -(b & 1)
-            pos += 1
-        else:
-            t21, pos = _codec.read_long(data, pos)
-        o.issued_at = _codec.EPOCH + _codec.timedelta(0, 0, 0, t21)
+        o.issued_at, pos = _codec.read_timestamp_millis(data, pos)
         ln = data[pos]
         if ln & 0x81:
             ln, pos = _codec.read_len(data, pos)
@@ -289,15 +278,15 @@ class TelescopeCommand(_model.AvroRecord):
             pos += 1
         else:
             o.priority, pos = _codec.read_long(data, pos)
-        d22: dict[str, str] = {}
-        n23 = data[pos]
-        if n23 & 0x81:
-            n23, pos = _codec.read_count(data, pos)
+        d20: dict[str, str] = {}
+        n21 = data[pos]
+        if n21 & 0x81:
+            n21, pos = _codec.read_count(data, pos)
         else:
-            n23 >>= 1
+            n21 >>= 1
             pos += 1
-        while n23:
-            for _ in range(n23):
+        while n21:
+            for _ in range(n21):
                 ln = data[pos]
                 if ln & 0x81:
                     ln, pos = _codec.read_len(data, pos)
@@ -307,7 +296,7 @@ class TelescopeCommand(_model.AvroRecord):
                 end = pos + ln
                 if end > size:
                     raise EOFError
-                k24 = data[pos:end].decode()
+                k22 = data[pos:end].decode()
                 pos = end
                 ln = data[pos]
                 if ln & 0x81:
@@ -318,25 +307,25 @@ class TelescopeCommand(_model.AvroRecord):
                 end = pos + ln
                 if end > size:
                     raise EOFError
-                d22[k24] = data[pos:end].decode()
+                d20[k22] = data[pos:end].decode()
                 pos = end
-            n23 = data[pos]
-            if n23 & 0x81:
-                n23, pos = _codec.read_count(data, pos)
+            n21 = data[pos]
+            if n21 & 0x81:
+                n21, pos = _codec.read_count(data, pos)
             else:
-                n23 >>= 1
+                n21 >>= 1
                 pos += 1
-        o.parameters = d22
-        a25: list[str] = []
-        n26 = data[pos]
-        if n26 & 0x81:
-            n26, pos = _codec.read_count(data, pos)
+        o.parameters = d20
+        a23: list[str] = []
+        n24 = data[pos]
+        if n24 & 0x81:
+            n24, pos = _codec.read_count(data, pos)
         else:
-            n26 >>= 1
+            n24 >>= 1
             pos += 1
-        while n26:
-            for _ in range(n26):
-                v27: str
+        while n24:
+            for _ in range(n24):
+                v25: str
                 ln = data[pos]
                 if ln & 0x81:
                     ln, pos = _codec.read_len(data, pos)
@@ -346,16 +335,16 @@ class TelescopeCommand(_model.AvroRecord):
                 end = pos + ln
                 if end > size:
                     raise EOFError
-                v27 = data[pos:end].decode()
+                v25 = data[pos:end].decode()
                 pos = end
-                a25.append(v27)
-            n26 = data[pos]
-            if n26 & 0x81:
-                n26, pos = _codec.read_count(data, pos)
+                a23.append(v25)
+            n24 = data[pos]
+            if n24 & 0x81:
+                n24, pos = _codec.read_count(data, pos)
             else:
-                n26 >>= 1
+                n24 >>= 1
                 pos += 1
-        o.tags = a25
+        o.tags = a23
         return o, pos
 
 

@@ -89,7 +89,7 @@ class Frame(_model.AvroRecord):
             _codec.field_error(e, "Frame", "index")
         try:
             v2 = self.captured_at
-            _codec.write_long(buf, _codec.timestamp_millis(v2))
+            _codec.write_timestamp_millis(buf, v2)
         except _codec.FAILURES as e:
             _codec.field_error(e, "Frame", "captured_at")
         try:
@@ -112,7 +112,10 @@ class Frame(_model.AvroRecord):
             v5 = self.flags
             d6 = v5 if type(v5) is dict else _codec.as_dict(v5)
             if d6:
-                _codec.write_len(buf, len(d6))
+                if len(d6) < 64:
+                    buf.append(len(d6) << 1)
+                else:
+                    _codec.write_len(buf, len(d6))
                 for k7, v8 in d6.items():
                     s9 = k7.encode() if type(k7) is str else _codec.str_bytes(k7)
                     if len(s9) < 64:
@@ -135,25 +138,19 @@ class Frame(_model.AvroRecord):
             pos += 1
         else:
             o.index, pos = _codec.read_long(data, pos)
-        b = data[pos]
-        if b < 0x80:
-            t10 = (b >> 1) ^ -(b & 1)
-            pos += 1
-        else:
-            t10, pos = _codec.read_long(data, pos)
-        o.captured_at = _codec.EPOCH + _codec.timedelta(0, 0, 0, t10)
+        o.captured_at, pos = _codec.read_timestamp_millis(data, pos)
         (o.mean_flux,) = _codec.unpack_double(data, pos)
         pos += 8
         o.checksum, pos = _codec.read_fixed(data, pos, 16)
-        d11: dict[str, bool] = {}
-        n12 = data[pos]
-        if n12 & 0x81:
-            n12, pos = _codec.read_count(data, pos)
+        d10: dict[str, bool] = {}
+        n11 = data[pos]
+        if n11 & 0x81:
+            n11, pos = _codec.read_count(data, pos)
         else:
-            n12 >>= 1
+            n11 >>= 1
             pos += 1
-        while n12:
-            for _ in range(n12):
+        while n11:
+            for _ in range(n11):
                 ln = data[pos]
                 if ln & 0x81:
                     ln, pos = _codec.read_len(data, pos)
@@ -163,17 +160,17 @@ class Frame(_model.AvroRecord):
                 end = pos + ln
                 if end > size:
                     raise EOFError
-                k13 = data[pos:end].decode()
+                k12 = data[pos:end].decode()
                 pos = end
-                d11[k13] = _codec.read_boolean(data, pos)
+                d10[k12] = _codec.read_boolean(data, pos)
                 pos += 1
-            n12 = data[pos]
-            if n12 & 0x81:
-                n12, pos = _codec.read_count(data, pos)
+            n11 = data[pos]
+            if n11 & 0x81:
+                n11, pos = _codec.read_count(data, pos)
             else:
-                n12 >>= 1
+                n11 >>= 1
                 pos += 1
-        o.flags = d11
+        o.flags = d10
         return o, pos
 
 
@@ -271,7 +268,7 @@ class Observation(_model.AvroRecord):
             _codec.field_error(e, "Observation", "night")
         try:
             v6 = self.started_at
-            _codec.write_long(buf, _codec.timestamp_micros(v6))
+            _codec.write_timestamp_micros(buf, v6)
         except _codec.FAILURES as e:
             _codec.field_error(e, "Observation", "started_at")
         try:
@@ -299,7 +296,10 @@ class Observation(_model.AvroRecord):
             v10 = self.frames
             a11 = v10 if type(v10) is list else _codec.as_list(v10)
             if a11:
-                _codec.write_len(buf, len(a11))
+                if len(a11) < 64:
+                    buf.append(len(a11) << 1)
+                else:
+                    _codec.write_len(buf, len(a11))
                 for v12 in a11:
                     if type(v12) is Frame:
                         v12.__avro_write__(buf)
@@ -323,7 +323,10 @@ class Observation(_model.AvroRecord):
             v14 = self.metadata
             d15 = v14 if type(v14) is dict else _codec.as_dict(v14)
             if d15:
-                _codec.write_len(buf, len(d15))
+                if len(d15) < 64:
+                    buf.append(len(d15) << 1)
+                else:
+                    _codec.write_len(buf, len(d15))
                 for k16, v17 in d15.items():
                     s18 = k16.encode() if type(k16) is str else _codec.str_bytes(k16)
                     if len(s18) < 64:
@@ -345,30 +348,8 @@ class Observation(_model.AvroRecord):
     def __avro_read__(cls, data: bytes, pos: int) -> tuple[_t.Self, int]:
         size = len(data)
         o = cls.__new__(cls)
-        ln = data[pos]
-        if ln & 0x81:
-            ln, pos = _codec.read_len(data, pos)
-        else:
-            ln >>= 1
-            pos += 1
-        end = pos + ln
-        if end > size:
-            raise EOFError
-        u20 = data[pos:end].decode()
-        pos = end
-        o.observation_id = _codec.uuid_from(u20)
-        ln = data[pos]
-        if ln & 0x81:
-            ln, pos = _codec.read_len(data, pos)
-        else:
-            ln >>= 1
-            pos += 1
-        end = pos + ln
-        if end > size:
-            raise EOFError
-        u21 = data[pos:end].decode()
-        pos = end
-        o.command_id = _codec.uuid_from(u21)
+        o.observation_id, pos = _codec.read_uuid(data, pos)
+        o.command_id, pos = _codec.read_uuid(data, pos)
         o.target, pos = _ns_telescope_common.SkyPosition.__avro_read__(data, pos)
         b = data[pos]
         if b >= 10 or b & 1:
@@ -377,20 +358,13 @@ class Observation(_model.AvroRecord):
         pos += 1
         b = data[pos]
         if b < 0x80:
-            t22 = (b >> 1) ^ -(b & 1)
+            t20 = (b >> 1) ^ -(b & 1)
             pos += 1
         else:
-            t22, pos = _codec.read_long(data, pos)
-        o.night = _codec.from_days(t22)
-        b = data[pos]
-        if b < 0x80:
-            t23 = (b >> 1) ^ -(b & 1)
-            pos += 1
-        else:
-            t23, pos = _codec.read_long(data, pos)
-        o.started_at = _codec.EPOCH + _codec.timedelta(0, 0, t23)
-        r24, pos = _codec.read_bytes(data, pos)
-        o.exposure_seconds = _codec.to_decimal(r24, 9, 3)
+            t20, pos = _codec.read_long(data, pos)
+        o.night = _codec.from_days(t20)
+        o.started_at, pos = _codec.read_timestamp_micros(data, pos)
+        o.exposure_seconds, pos = _codec.read_decimal(data, pos, 9, 3)
         b = data[pos]
         pos += 1
         if b == 0:
@@ -409,25 +383,25 @@ class Observation(_model.AvroRecord):
             pos = end
         else:
             raise _codec.bad_index(b, "[null, string]")
-        a25: list[Frame] = []
-        n26 = data[pos]
-        if n26 & 0x81:
-            n26, pos = _codec.read_count(data, pos)
+        a21: list[Frame] = []
+        n22 = data[pos]
+        if n22 & 0x81:
+            n22, pos = _codec.read_count(data, pos)
         else:
-            n26 >>= 1
+            n22 >>= 1
             pos += 1
-        while n26:
-            for _ in range(n26):
-                v27: Frame
-                v27, pos = Frame.__avro_read__(data, pos)
-                a25.append(v27)
-            n26 = data[pos]
-            if n26 & 0x81:
-                n26, pos = _codec.read_count(data, pos)
+        while n22:
+            for _ in range(n22):
+                v23: Frame
+                v23, pos = Frame.__avro_read__(data, pos)
+                a21.append(v23)
+            n22 = data[pos]
+            if n22 & 0x81:
+                n22, pos = _codec.read_count(data, pos)
             else:
-                n26 >>= 1
+                n22 >>= 1
                 pos += 1
-        o.frames = a25
+        o.frames = a21
         b = data[pos]
         pos += 1
         if b == 0:
@@ -437,15 +411,15 @@ class Observation(_model.AvroRecord):
             pos += 4
         else:
             raise _codec.bad_index(b, "[null, float]")
-        d28: dict[str, str] = {}
-        n29 = data[pos]
-        if n29 & 0x81:
-            n29, pos = _codec.read_count(data, pos)
+        d24: dict[str, str] = {}
+        n25 = data[pos]
+        if n25 & 0x81:
+            n25, pos = _codec.read_count(data, pos)
         else:
-            n29 >>= 1
+            n25 >>= 1
             pos += 1
-        while n29:
-            for _ in range(n29):
+        while n25:
+            for _ in range(n25):
                 ln = data[pos]
                 if ln & 0x81:
                     ln, pos = _codec.read_len(data, pos)
@@ -455,7 +429,7 @@ class Observation(_model.AvroRecord):
                 end = pos + ln
                 if end > size:
                     raise EOFError
-                k30 = data[pos:end].decode()
+                k26 = data[pos:end].decode()
                 pos = end
                 ln = data[pos]
                 if ln & 0x81:
@@ -466,13 +440,13 @@ class Observation(_model.AvroRecord):
                 end = pos + ln
                 if end > size:
                     raise EOFError
-                d28[k30] = data[pos:end].decode()
+                d24[k26] = data[pos:end].decode()
                 pos = end
-            n29 = data[pos]
-            if n29 & 0x81:
-                n29, pos = _codec.read_count(data, pos)
+            n25 = data[pos]
+            if n25 & 0x81:
+                n25, pos = _codec.read_count(data, pos)
             else:
-                n29 >>= 1
+                n25 >>= 1
                 pos += 1
-        o.metadata = d28
+        o.metadata = d24
         return o, pos

@@ -116,7 +116,7 @@ class TelescopeStatus(_model.AvroRecord):
             _codec.field_error(e, "TelescopeStatus", "telescope_id")
         try:
             v3 = self.reported_at
-            _codec.write_long(buf, _codec.timestamp_millis(v3))
+            _codec.write_timestamp_millis(buf, v3)
         except _codec.FAILURES as e:
             _codec.field_error(e, "TelescopeStatus", "reported_at")
         try:
@@ -174,7 +174,10 @@ class TelescopeStatus(_model.AvroRecord):
             v9 = self.alarms
             a10 = v9 if type(v9) is list else _codec.as_list(v9)
             if a10:
-                _codec.write_len(buf, len(a10))
+                if len(a10) < 64:
+                    buf.append(len(a10) << 1)
+                else:
+                    _codec.write_len(buf, len(a10))
                 for v11 in a10:
                     s12 = v11.encode() if type(v11) is str else _codec.str_bytes(v11)
                     if len(s12) < 64:
@@ -209,13 +212,7 @@ class TelescopeStatus(_model.AvroRecord):
             raise EOFError
         o.telescope_id = data[pos:end].decode()
         pos = end
-        b = data[pos]
-        if b < 0x80:
-            t14 = (b >> 1) ^ -(b & 1)
-            pos += 1
-        else:
-            t14, pos = _codec.read_long(data, pos)
-        o.reported_at = _codec.EPOCH + _codec.timedelta(0, 0, 0, t14)
+        o.reported_at, pos = _codec.read_timestamp_millis(data, pos)
         b = data[pos]
         if b >= 14 or b & 1:
             raise _codec.bad_index(b, "telescope.status.TelescopeState")
@@ -245,22 +242,22 @@ class TelescopeStatus(_model.AvroRecord):
             raise _codec.bad_index(b, "[null, telescope.common.Instrument]")
         b = data[pos]
         if b < 0x80:
-            t15 = (b >> 1) ^ -(b & 1)
+            t14 = (b >> 1) ^ -(b & 1)
             pos += 1
         else:
-            t15, pos = _codec.read_long(data, pos)
-        o.local_sidereal_time = _codec.from_time_millis(t15)
+            t14, pos = _codec.read_long(data, pos)
+        o.local_sidereal_time = _codec.from_time_millis(t14)
         o.weather, pos = WeatherConditions.__avro_read__(data, pos)
-        a16: list[str] = []
-        n17 = data[pos]
-        if n17 & 0x81:
-            n17, pos = _codec.read_count(data, pos)
+        a15: list[str] = []
+        n16 = data[pos]
+        if n16 & 0x81:
+            n16, pos = _codec.read_count(data, pos)
         else:
-            n17 >>= 1
+            n16 >>= 1
             pos += 1
-        while n17:
-            for _ in range(n17):
-                v18: str
+        while n16:
+            for _ in range(n16):
+                v17: str
                 ln = data[pos]
                 if ln & 0x81:
                     ln, pos = _codec.read_len(data, pos)
@@ -270,16 +267,16 @@ class TelescopeStatus(_model.AvroRecord):
                 end = pos + ln
                 if end > size:
                     raise EOFError
-                v18 = data[pos:end].decode()
+                v17 = data[pos:end].decode()
                 pos = end
-                a16.append(v18)
-            n17 = data[pos]
-            if n17 & 0x81:
-                n17, pos = _codec.read_count(data, pos)
+                a15.append(v17)
+            n16 = data[pos]
+            if n16 & 0x81:
+                n16, pos = _codec.read_count(data, pos)
             else:
-                n17 >>= 1
+                n16 >>= 1
                 pos += 1
-        o.alarms = a16
+        o.alarms = a15
         b = data[pos]
         if b < 0x80:
             o.uptime_seconds = (b >> 1) ^ -(b & 1)
