@@ -8,6 +8,9 @@ class) and calls the runtime's `codec` helpers for the rest, which validate as
 byte-identical to `fastavro.schemaless_writer` (union branches chosen the way fastavro
 chooses them). The decoder reads from `bytes` at a position and builds the object directly.
 
+Lines are emitted as black formats them (double quotes, no line over 88 characters once
+indented): such bodies skip black, which is most of the time `generate` would spend.
+
 Conventions of the generated code: `buf` is the output `bytearray`; `data`, `pos` and `size`
 are the input, the read position and `len(data)`; `b`, `ln` and `end` are scratch ints used
 right after they are set; every other temporary gets a fresh numbered name.
@@ -17,10 +20,40 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import black
+from black.strings import normalize_string_quotes
+
 from codegen.schema import model as m
 
 if TYPE_CHECKING:
     from codegen.plan import _Ctx
+
+
+# Method bodies are indented by 8; a body whose lines all fit is already formatted as black
+# would format it, and is spliced in after black ran on the rest (see render.py).
+BODY_INDENT = 8
+LINE_LENGTH = 88
+
+
+def _lit(text: str) -> str:
+    """A string literal as black writes it."""
+    return normalize_string_quotes(repr(text))
+
+
+_MODE = black.Mode(target_versions={black.TargetVersion.PY311}, line_length=LINE_LENGTH)  # type: ignore[attr-defined]
+
+
+def formatted(lines: list[str]) -> list[str]:
+    """A method body as black formats it (indented by 8 once in place).
+
+    Bodies are emitted formatted; the rare one with a line too long (long names) is run
+    through black alone, which formats it as it would inside the module.
+    """
+    if all(len(line) + BODY_INDENT <= LINE_LENGTH for line in lines):
+        return lines
+    source = "class _C:\n    def _f(self):\n" + "".join(f"        {line}\n" for line in lines)
+    out = black.format_str(source, mode=_MODE).splitlines()[2:]
+    return [line[BODY_INDENT:] for line in out]
 
 
 def _is_null(t: m.Type) -> bool:
@@ -28,11 +61,13 @@ def _is_null(t: m.Type) -> bool:
 
 
 def _describe(u: m.Union) -> str:
+    """The union for error messages: its branches, or their number when that is long."""
     parts = []
     for b in u.branches:
         b = m.deref(b)
         parts.append(b.fullname if isinstance(b, m.Named) else b.kind)
-    return "[" + ", ".join(parts) + "]"
+    text = "[" + ", ".join(parts) + "]"
+    return text if len(text) <= 40 else f"a union of {len(parts)} branches"
 
 
 class RecordCodec:
@@ -66,7 +101,7 @@ class RecordCodec:
             self.enc(f.type, x, body)
             out += ["    " + line for line in body]
             out.append(f"except {c}.FAILURES as e:")
-            out.append(f"    {c}.field_error(e, {self.name!r}, {attr!r})")
+            out.append(f"    {c}.field_error(e, {_lit(self.name)}, {_lit(attr)})")
         return out or ["pass"]
 
     def enc(self, t: m.Type, x: str, out: list[str]) -> None:
@@ -86,7 +121,12 @@ class RecordCodec:
             elif t.name == "float":
                 out.append(f"buf += {c}.float_bytes({x})")
             elif t.name == "double":
-                out.append(f"buf += {c}.pack_double({x}) if type({x}) is float else {c}.double_bytes({x})")
+                out += [
+                    f"if type({x}) is float:",
+                    f"    buf += {c}.pack_double({x})",
+                    "else:",
+                    f"    buf += {c}.double_bytes({x})",
+                ]
             elif t.name == "bytes":
                 out.append(f"{c}.write_bytes(buf, {x})")
             elif t.name == "string":
@@ -97,7 +137,12 @@ class RecordCodec:
             self.enc_fixed(t, x, out)
         elif isinstance(t, m.Enum):
             cls = self.ctx.cls_ref(t)
-            out.append(f"buf += {x}.__avro_code__ if type({x}) is {cls} else {c}.enum_code({x}, {cls})")
+            out += [
+                f"if type({x}) is {cls}:",
+                f"    buf += {x}.__avro_code__",
+                "else:",
+                f"    buf += {c}.enum_code({x}, {cls})",
+            ]
         elif isinstance(t, m.Record):
             cls = self.ctx.cls_ref(t)
             out += [
@@ -107,8 +152,8 @@ class RecordCodec:
                 f"    {c}.write_record(buf, {x}, {cls})",
             ]
         elif isinstance(t, m.Array):
-            seq, item = self.tmp("a"), self.tmp("v")
-            out.append(f"{seq} = {x} if type({x}) is list else {c}.as_list({x})")
+            seq, item = x, self.tmp("v")
+            out += [f"if type({x}) is not list:", f"    {x} = {c}.as_list({x})"]
             out.append(f"if {seq}:")
             out += ["    " + line for line in self.enc_len(f"len({seq})")]
             out.append(f"    for {item} in {seq}:")
@@ -117,8 +162,8 @@ class RecordCodec:
             out += ["        " + line for line in inner]
             out.append("buf.append(0)")
         elif isinstance(t, m.Map):
-            mapping, key, value = self.tmp("d"), self.tmp("k"), self.tmp("v")
-            out.append(f"{mapping} = {x} if type({x}) is dict else {c}.as_dict({x})")
+            mapping, key, value = x, self.tmp("k"), self.tmp("v")
+            out += [f"if type({x}) is not dict:", f"    {x} = {c}.as_dict({x})"]
             out.append(f"if {mapping}:")
             out += ["    " + line for line in self.enc_len(f"len({mapping})")]
             out.append(f"    for {key}, {value} in {mapping}.items():")
@@ -146,7 +191,12 @@ class RecordCodec:
 
     def enc_string(self, x: str, out: list[str]) -> None:
         raw = self.tmp("s")
-        out.append(f"{raw} = {x}.encode() if type({x}) is str else {self.codec}.str_bytes({x})")
+        out += [
+            f"if type({x}) is str:",
+            f"    {raw} = {x}.encode()",
+            "else:",
+            f"    {raw} = {self.codec}.str_bytes({x})",
+        ]
         out += self.enc_len(f"len({raw})")
         out.append(f"buf += {raw}")
 
@@ -182,9 +232,12 @@ class RecordCodec:
         c = self.codec
         lg = t.logical
         if lg is None:
-            out.append(
-                f"buf += {x} if type({x}) is bytes and len({x}) == {t.size} else {c}.fixed_bytes({x}, {t.size})"
-            )
+            out += [
+                f"if type({x}) is bytes and len({x}) == {t.size}:",
+                f"    buf += {x}",
+                "else:",
+                f"    buf += {c}.fixed_bytes({x}, {t.size})",
+            ]
         elif lg.name == "decimal":
             out.append(f"buf += {c}.decimal_fixed({x}, {lg.precision}, {lg.scale}, {t.size})")
         elif lg.name == "uuid":
@@ -230,7 +283,7 @@ class RecordCodec:
                 self.enc(written, x, body)
             out += ["    " + line for line in body]
         out.append("else:")
-        out.append(f"    raise {c}.no_branch({x}, {_describe(u)!r})")
+        out.append(f"    raise {c}.no_branch({x}, {_lit(_describe(u))})")
 
     # -- decoder -----------------------------------------------------------------------------
 
@@ -275,7 +328,7 @@ class RecordCodec:
                 out += [
                     "b = data[pos]",
                     f"if b >= {2 * count} or b & 1:",
-                    f"    raise {c}.bad_index(b, {t.fullname!r})",
+                    f"    raise {c}.bad_index(b, {_lit(t.fullname)})",
                     f"{target} = {cls}.__avro_members__[b >> 1]",
                     "pos += 1",
                 ]
@@ -284,7 +337,7 @@ class RecordCodec:
                 out += [
                     f"{i}, pos = {c}.read_long(data, pos)",
                     f"if not 0 <= {i} < {count}:",
-                    f"    raise {c}.bad_index({i}, {t.fullname!r})",
+                    f"    raise {c}.bad_index({i}, {_lit(t.fullname)})",
                     f"{target} = {cls}.__avro_members__[{i}]",
                 ]
         elif isinstance(t, m.Record):
@@ -416,4 +469,4 @@ class RecordCodec:
             out.append(f"{'if' if n == 0 else 'elif'} {test}:")
             out += ["    " + line for line in text.split("\n")]
         out.append("else:")
-        out.append(f"    raise {c}.bad_index({index}, {_describe(u)!r})")
+        out.append(f"    raise {c}.bad_index({index}, {_lit(_describe(u))})")

@@ -71,6 +71,8 @@ class PyClass:
     meta: list[tuple[str, str]] = field(default_factory=list)  # (attribute, literal)
     write_body: list[str] = field(default_factory=list)  # `__avro_write__` (see codecs.py)
     read_body: list[str] = field(default_factory=list)  # `__avro_read__`
+    # The bodies, black-formatted: the template leaves a marker, render.py splices them in.
+    spliced: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def fullname(self) -> str:
@@ -237,6 +239,8 @@ class _Planner:
         codec = codecs.RecordCodec(ctx, n, attrs, cls.name)
         cls.write_body = codec.write_body()
         cls.read_body = codec.read_body()
+        cls.spliced[f"{cls.name}.write"] = codecs.formatted(cls.write_body)
+        cls.spliced[f"{cls.name}.read"] = codecs.formatted(cls.read_body)
 
 
 class _Ctx:

@@ -147,14 +147,42 @@ def format_code(source: str, name: str) -> str:
         raise RuntimeError(f"internal error: generated {name} is not valid Python ({e})") from e
 
 
+_PARALLEL_FROM = 256 * 1024  # below this many bytes of code, starting processes costs more
+
+
+def _format_code_args(args: tuple[str, str]) -> str:
+    return format_code(*args)
+
+
+def _format_all(sources: list[tuple[str, str]]) -> list[str]:
+    """`format_code` on every (source, name), on every core when there is much of it."""
+    workers = min(os.cpu_count() or 1, len(sources), 8)
+    if workers < 2 or sum(len(src) for src, _ in sources) < _PARALLEL_FROM:
+        return [format_code(src, name) for src, name in sources]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(_format_code_args, sources))
+
+
+def _splice_bodies(code: str, mod: PyModule) -> str:
+    """Put the pre-formatted codec bodies (see codecs.py) in place of their markers."""
+    for cls in mod.records:
+        for marker, body in cls.spliced.items():
+            text = "".join(f"        {line}\n" for line in body)
+            code = code.replace(f"        pass  # avrobind: {marker}\n", text, 1)
+    return code
+
+
 def render(plan: Plan, *, sources_root: Path | None = None, extra: Mapping[str, str] | None = None) -> Rendered:
     """Render every file of the package described by `plan`."""
     env = _environment()
     out = Rendered(package=plan.package)
     model_tpl = env.get_template("model.py.j2")
-    for mod in plan.modules:
-        code = format_code(_render_module(model_tpl, mod, sources_root), mod.path)
-        out.files[mod.path] = code.replace(_SCHEMAS_MARK + "\n", schema_block(mod.schemas), 1)
+    sources = [(_render_module(model_tpl, mod, sources_root), mod.path) for mod in plan.modules]
+    for mod, code in zip(plan.modules, _format_all(sources), strict=True):
+        code = code.replace(_SCHEMAS_MARK + "\n", schema_block(mod.schemas), 1)
+        out.files[mod.path] = _splice_bodies(code, mod)
     # Packages that only hold other namespaces.
     ns_tpl = env.get_template("namespace_init.py.j2")
     for mod in plan.modules:

@@ -200,13 +200,13 @@ def enum_code(value: Any, cls: type) -> bytes:
     raise wrong(cls.__name__, value)
 
 
-def as_list(value: Any) -> Sequence[Any]:
+def as_list(value: Any) -> Any:
     if isinstance(value, (str, bytes, bytearray)) or not isinstance(value, Sequence):
         raise wrong("array (a list)", value)
     return value
 
 
-def as_dict(value: Any) -> Mapping[Any, Any]:
+def as_dict(value: Any) -> Any:
     if not isinstance(value, Mapping):
         raise wrong("map (a dict)", value)
     return value

@@ -89,11 +89,10 @@ class CommandAcknowledgment(_model.AvroRecord):
             _codec.field_error(e, "CommandAcknowledgment", "command_id")
         try:
             v2 = self.status
-            buf += (
-                v2.__avro_code__
-                if type(v2) is AckStatus
-                else _codec.enum_code(v2, AckStatus)
-            )
+            if type(v2) is AckStatus:
+                buf += v2.__avro_code__
+            else:
+                buf += _codec.enum_code(v2, AckStatus)
         except _codec.FAILURES as e:
             _codec.field_error(e, "CommandAcknowledgment", "status")
         try:
@@ -107,7 +106,10 @@ class CommandAcknowledgment(_model.AvroRecord):
                 buf.append(0)
             elif isinstance(v4, str):
                 buf.append(2)
-                s5 = v4.encode() if type(v4) is str else _codec.str_bytes(v4)
+                if type(v4) is str:
+                    s5 = v4.encode()
+                else:
+                    s5 = _codec.str_bytes(v4)
                 if len(s5) < 64:
                     buf.append(len(s5) << 1)
                 else:

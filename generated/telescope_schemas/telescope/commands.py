@@ -117,11 +117,10 @@ class TelescopeCommand(_model.AvroRecord):
             _codec.field_error(e, "TelescopeCommand", "command_id")
         try:
             v2 = self.command_type
-            buf += (
-                v2.__avro_code__
-                if type(v2) is CommandType
-                else _codec.enum_code(v2, CommandType)
-            )
+            if type(v2) is CommandType:
+                buf += v2.__avro_code__
+            else:
+                buf += _codec.enum_code(v2, CommandType)
         except _codec.FAILURES as e:
             _codec.field_error(e, "TelescopeCommand", "command_type")
         try:
@@ -131,7 +130,10 @@ class TelescopeCommand(_model.AvroRecord):
             _codec.field_error(e, "TelescopeCommand", "issued_at")
         try:
             v4 = self.requested_by
-            s5 = v4.encode() if type(v4) is str else _codec.str_bytes(v4)
+            if type(v4) is str:
+                s5 = v4.encode()
+            else:
+                s5 = _codec.str_bytes(v4)
             if len(s5) < 64:
                 buf.append(len(s5) << 1)
             else:
@@ -141,11 +143,10 @@ class TelescopeCommand(_model.AvroRecord):
             _codec.field_error(e, "TelescopeCommand", "requested_by")
         try:
             v6 = self.instrument
-            buf += (
-                v6.__avro_code__
-                if type(v6) is _ns_telescope_common.Instrument
-                else _codec.enum_code(v6, _ns_telescope_common.Instrument)
-            )
+            if type(v6) is _ns_telescope_common.Instrument:
+                buf += v6.__avro_code__
+            else:
+                buf += _codec.enum_code(v6, _ns_telescope_common.Instrument)
         except _codec.FAILURES as e:
             _codec.field_error(e, "TelescopeCommand", "instrument")
         try:
@@ -168,11 +169,10 @@ class TelescopeCommand(_model.AvroRecord):
                 buf.append(0)
             elif isinstance(v8, (int, float)) and not isinstance(v8, bool):
                 buf.append(2)
-                buf += (
-                    _codec.pack_double(v8)
-                    if type(v8) is float
-                    else _codec.double_bytes(v8)
-                )
+                if type(v8) is float:
+                    buf += _codec.pack_double(v8)
+                else:
+                    buf += _codec.double_bytes(v8)
             else:
                 raise _codec.no_branch(v8, "[null, double]")
         except _codec.FAILURES as e:
@@ -187,43 +187,54 @@ class TelescopeCommand(_model.AvroRecord):
             _codec.field_error(e, "TelescopeCommand", "priority")
         try:
             v10 = self.parameters
-            d11 = v10 if type(v10) is dict else _codec.as_dict(v10)
-            if d11:
-                if len(d11) < 64:
-                    buf.append(len(d11) << 1)
+            if type(v10) is not dict:
+                v10 = _codec.as_dict(v10)
+            if v10:
+                if len(v10) < 64:
+                    buf.append(len(v10) << 1)
                 else:
-                    _codec.write_len(buf, len(d11))
-                for k12, v13 in d11.items():
-                    s14 = k12.encode() if type(k12) is str else _codec.str_bytes(k12)
+                    _codec.write_len(buf, len(v10))
+                for k11, v12 in v10.items():
+                    if type(k11) is str:
+                        s13 = k11.encode()
+                    else:
+                        s13 = _codec.str_bytes(k11)
+                    if len(s13) < 64:
+                        buf.append(len(s13) << 1)
+                    else:
+                        _codec.write_len(buf, len(s13))
+                    buf += s13
+                    if type(v12) is str:
+                        s14 = v12.encode()
+                    else:
+                        s14 = _codec.str_bytes(v12)
                     if len(s14) < 64:
                         buf.append(len(s14) << 1)
                     else:
                         _codec.write_len(buf, len(s14))
                     buf += s14
-                    s15 = v13.encode() if type(v13) is str else _codec.str_bytes(v13)
-                    if len(s15) < 64:
-                        buf.append(len(s15) << 1)
-                    else:
-                        _codec.write_len(buf, len(s15))
-                    buf += s15
             buf.append(0)
         except _codec.FAILURES as e:
             _codec.field_error(e, "TelescopeCommand", "parameters")
         try:
-            v16 = self.tags
-            a17 = v16 if type(v16) is list else _codec.as_list(v16)
-            if a17:
-                if len(a17) < 64:
-                    buf.append(len(a17) << 1)
+            v15 = self.tags
+            if type(v15) is not list:
+                v15 = _codec.as_list(v15)
+            if v15:
+                if len(v15) < 64:
+                    buf.append(len(v15) << 1)
                 else:
-                    _codec.write_len(buf, len(a17))
-                for v18 in a17:
-                    s19 = v18.encode() if type(v18) is str else _codec.str_bytes(v18)
-                    if len(s19) < 64:
-                        buf.append(len(s19) << 1)
+                    _codec.write_len(buf, len(v15))
+                for v16 in v15:
+                    if type(v16) is str:
+                        s17 = v16.encode()
                     else:
-                        _codec.write_len(buf, len(s19))
-                    buf += s19
+                        s17 = _codec.str_bytes(v16)
+                    if len(s17) < 64:
+                        buf.append(len(s17) << 1)
+                    else:
+                        _codec.write_len(buf, len(s17))
+                    buf += s17
             buf.append(0)
         except _codec.FAILURES as e:
             _codec.field_error(e, "TelescopeCommand", "tags")
@@ -278,15 +289,15 @@ class TelescopeCommand(_model.AvroRecord):
             pos += 1
         else:
             o.priority, pos = _codec.read_long(data, pos)
-        d20: dict[str, str] = {}
-        n21 = data[pos]
-        if n21 & 0x81:
-            n21, pos = _codec.read_count(data, pos)
+        d18: dict[str, str] = {}
+        n19 = data[pos]
+        if n19 & 0x81:
+            n19, pos = _codec.read_count(data, pos)
         else:
-            n21 >>= 1
+            n19 >>= 1
             pos += 1
-        while n21:
-            for _ in range(n21):
+        while n19:
+            for _ in range(n19):
                 ln = data[pos]
                 if ln & 0x81:
                     ln, pos = _codec.read_len(data, pos)
@@ -296,7 +307,7 @@ class TelescopeCommand(_model.AvroRecord):
                 end = pos + ln
                 if end > size:
                     raise EOFError
-                k22 = data[pos:end].decode()
+                k20 = data[pos:end].decode()
                 pos = end
                 ln = data[pos]
                 if ln & 0x81:
@@ -307,25 +318,25 @@ class TelescopeCommand(_model.AvroRecord):
                 end = pos + ln
                 if end > size:
                     raise EOFError
-                d20[k22] = data[pos:end].decode()
+                d18[k20] = data[pos:end].decode()
                 pos = end
-            n21 = data[pos]
-            if n21 & 0x81:
-                n21, pos = _codec.read_count(data, pos)
+            n19 = data[pos]
+            if n19 & 0x81:
+                n19, pos = _codec.read_count(data, pos)
             else:
-                n21 >>= 1
+                n19 >>= 1
                 pos += 1
-        o.parameters = d20
-        a23: list[str] = []
-        n24 = data[pos]
-        if n24 & 0x81:
-            n24, pos = _codec.read_count(data, pos)
+        o.parameters = d18
+        a21: list[str] = []
+        n22 = data[pos]
+        if n22 & 0x81:
+            n22, pos = _codec.read_count(data, pos)
         else:
-            n24 >>= 1
+            n22 >>= 1
             pos += 1
-        while n24:
-            for _ in range(n24):
-                v25: str
+        while n22:
+            for _ in range(n22):
+                v23: str
                 ln = data[pos]
                 if ln & 0x81:
                     ln, pos = _codec.read_len(data, pos)
@@ -335,16 +346,16 @@ class TelescopeCommand(_model.AvroRecord):
                 end = pos + ln
                 if end > size:
                     raise EOFError
-                v25 = data[pos:end].decode()
+                v23 = data[pos:end].decode()
                 pos = end
-                a23.append(v25)
-            n24 = data[pos]
-            if n24 & 0x81:
-                n24, pos = _codec.read_count(data, pos)
+                a21.append(v23)
+            n22 = data[pos]
+            if n22 & 0x81:
+                n22, pos = _codec.read_count(data, pos)
             else:
-                n24 >>= 1
+                n22 >>= 1
                 pos += 1
-        o.tags = a23
+        o.tags = a21
         return o, pos
 
 

@@ -95,25 +95,26 @@ class SkyPosition(_model.AvroRecord):
     def __avro_write__(self, buf: bytearray) -> None:
         try:
             v1 = self.ra_deg
-            buf += (
-                _codec.pack_double(v1) if type(v1) is float else _codec.double_bytes(v1)
-            )
+            if type(v1) is float:
+                buf += _codec.pack_double(v1)
+            else:
+                buf += _codec.double_bytes(v1)
         except _codec.FAILURES as e:
             _codec.field_error(e, "SkyPosition", "ra_deg")
         try:
             v2 = self.dec_deg
-            buf += (
-                _codec.pack_double(v2) if type(v2) is float else _codec.double_bytes(v2)
-            )
+            if type(v2) is float:
+                buf += _codec.pack_double(v2)
+            else:
+                buf += _codec.double_bytes(v2)
         except _codec.FAILURES as e:
             _codec.field_error(e, "SkyPosition", "dec_deg")
         try:
             v3 = self.frame
-            buf += (
-                v3.__avro_code__
-                if type(v3) is ReferenceFrame
-                else _codec.enum_code(v3, ReferenceFrame)
-            )
+            if type(v3) is ReferenceFrame:
+                buf += v3.__avro_code__
+            else:
+                buf += _codec.enum_code(v3, ReferenceFrame)
         except _codec.FAILURES as e:
             _codec.field_error(e, "SkyPosition", "frame")
         try:
@@ -122,7 +123,10 @@ class SkyPosition(_model.AvroRecord):
                 buf.append(0)
             elif isinstance(v4, str):
                 buf.append(2)
-                s5 = v4.encode() if type(v4) is str else _codec.str_bytes(v4)
+                if type(v4) is str:
+                    s5 = v4.encode()
+                else:
+                    s5 = _codec.str_bytes(v4)
                 if len(s5) < 64:
                     buf.append(len(s5) << 1)
                 else:

@@ -94,36 +94,40 @@ class Frame(_model.AvroRecord):
             _codec.field_error(e, "Frame", "captured_at")
         try:
             v3 = self.mean_flux
-            buf += (
-                _codec.pack_double(v3) if type(v3) is float else _codec.double_bytes(v3)
-            )
+            if type(v3) is float:
+                buf += _codec.pack_double(v3)
+            else:
+                buf += _codec.double_bytes(v3)
         except _codec.FAILURES as e:
             _codec.field_error(e, "Frame", "mean_flux")
         try:
             v4 = self.checksum
-            buf += (
-                v4
-                if type(v4) is bytes and len(v4) == 16
-                else _codec.fixed_bytes(v4, 16)
-            )
+            if type(v4) is bytes and len(v4) == 16:
+                buf += v4
+            else:
+                buf += _codec.fixed_bytes(v4, 16)
         except _codec.FAILURES as e:
             _codec.field_error(e, "Frame", "checksum")
         try:
             v5 = self.flags
-            d6 = v5 if type(v5) is dict else _codec.as_dict(v5)
-            if d6:
-                if len(d6) < 64:
-                    buf.append(len(d6) << 1)
+            if type(v5) is not dict:
+                v5 = _codec.as_dict(v5)
+            if v5:
+                if len(v5) < 64:
+                    buf.append(len(v5) << 1)
                 else:
-                    _codec.write_len(buf, len(d6))
-                for k7, v8 in d6.items():
-                    s9 = k7.encode() if type(k7) is str else _codec.str_bytes(k7)
-                    if len(s9) < 64:
-                        buf.append(len(s9) << 1)
+                    _codec.write_len(buf, len(v5))
+                for k6, v7 in v5.items():
+                    if type(k6) is str:
+                        s8 = k6.encode()
                     else:
-                        _codec.write_len(buf, len(s9))
-                    buf += s9
-                    buf.append(1 if v8 is True else _codec.false_byte(v8))
+                        s8 = _codec.str_bytes(k6)
+                    if len(s8) < 64:
+                        buf.append(len(s8) << 1)
+                    else:
+                        _codec.write_len(buf, len(s8))
+                    buf += s8
+                    buf.append(1 if v7 is True else _codec.false_byte(v7))
             buf.append(0)
         except _codec.FAILURES as e:
             _codec.field_error(e, "Frame", "flags")
@@ -142,15 +146,15 @@ class Frame(_model.AvroRecord):
         (o.mean_flux,) = _codec.unpack_double(data, pos)
         pos += 8
         o.checksum, pos = _codec.read_fixed(data, pos, 16)
-        d10: dict[str, bool] = {}
-        n11 = data[pos]
-        if n11 & 0x81:
-            n11, pos = _codec.read_count(data, pos)
+        d9: dict[str, bool] = {}
+        n10 = data[pos]
+        if n10 & 0x81:
+            n10, pos = _codec.read_count(data, pos)
         else:
-            n11 >>= 1
+            n10 >>= 1
             pos += 1
-        while n11:
-            for _ in range(n11):
+        while n10:
+            for _ in range(n10):
                 ln = data[pos]
                 if ln & 0x81:
                     ln, pos = _codec.read_len(data, pos)
@@ -160,17 +164,17 @@ class Frame(_model.AvroRecord):
                 end = pos + ln
                 if end > size:
                     raise EOFError
-                k12 = data[pos:end].decode()
+                k11 = data[pos:end].decode()
                 pos = end
-                d10[k12] = _codec.read_boolean(data, pos)
+                d9[k11] = _codec.read_boolean(data, pos)
                 pos += 1
-            n11 = data[pos]
-            if n11 & 0x81:
-                n11, pos = _codec.read_count(data, pos)
+            n10 = data[pos]
+            if n10 & 0x81:
+                n10, pos = _codec.read_count(data, pos)
             else:
-                n11 >>= 1
+                n10 >>= 1
                 pos += 1
-        o.flags = d10
+        o.flags = d9
         return o, pos
 
 
@@ -254,11 +258,10 @@ class Observation(_model.AvroRecord):
             _codec.field_error(e, "Observation", "target")
         try:
             v4 = self.instrument
-            buf += (
-                v4.__avro_code__
-                if type(v4) is _ns_telescope_common.Instrument
-                else _codec.enum_code(v4, _ns_telescope_common.Instrument)
-            )
+            if type(v4) is _ns_telescope_common.Instrument:
+                buf += v4.__avro_code__
+            else:
+                buf += _codec.enum_code(v4, _ns_telescope_common.Instrument)
         except _codec.FAILURES as e:
             _codec.field_error(e, "Observation", "instrument")
         try:
@@ -282,7 +285,10 @@ class Observation(_model.AvroRecord):
                 buf.append(0)
             elif isinstance(v8, str):
                 buf.append(2)
-                s9 = v8.encode() if type(v8) is str else _codec.str_bytes(v8)
+                if type(v8) is str:
+                    s9 = v8.encode()
+                else:
+                    s9 = _codec.str_bytes(v8)
                 if len(s9) < 64:
                     buf.append(len(s9) << 1)
                 else:
@@ -294,52 +300,60 @@ class Observation(_model.AvroRecord):
             _codec.field_error(e, "Observation", "filter_band")
         try:
             v10 = self.frames
-            a11 = v10 if type(v10) is list else _codec.as_list(v10)
-            if a11:
-                if len(a11) < 64:
-                    buf.append(len(a11) << 1)
+            if type(v10) is not list:
+                v10 = _codec.as_list(v10)
+            if v10:
+                if len(v10) < 64:
+                    buf.append(len(v10) << 1)
                 else:
-                    _codec.write_len(buf, len(a11))
-                for v12 in a11:
-                    if type(v12) is Frame:
-                        v12.__avro_write__(buf)
+                    _codec.write_len(buf, len(v10))
+                for v11 in v10:
+                    if type(v11) is Frame:
+                        v11.__avro_write__(buf)
                     else:
-                        _codec.write_record(buf, v12, Frame)
+                        _codec.write_record(buf, v11, Frame)
             buf.append(0)
         except _codec.FAILURES as e:
             _codec.field_error(e, "Observation", "frames")
         try:
-            v13 = self.airmass
-            if v13 is None:
+            v12 = self.airmass
+            if v12 is None:
                 buf.append(0)
-            elif isinstance(v13, (int, float)) and not isinstance(v13, bool):
+            elif isinstance(v12, (int, float)) and not isinstance(v12, bool):
                 buf.append(2)
-                buf += _codec.float_bytes(v13)
+                buf += _codec.float_bytes(v12)
             else:
-                raise _codec.no_branch(v13, "[null, float]")
+                raise _codec.no_branch(v12, "[null, float]")
         except _codec.FAILURES as e:
             _codec.field_error(e, "Observation", "airmass")
         try:
-            v14 = self.metadata
-            d15 = v14 if type(v14) is dict else _codec.as_dict(v14)
-            if d15:
-                if len(d15) < 64:
-                    buf.append(len(d15) << 1)
+            v13 = self.metadata
+            if type(v13) is not dict:
+                v13 = _codec.as_dict(v13)
+            if v13:
+                if len(v13) < 64:
+                    buf.append(len(v13) << 1)
                 else:
-                    _codec.write_len(buf, len(d15))
-                for k16, v17 in d15.items():
-                    s18 = k16.encode() if type(k16) is str else _codec.str_bytes(k16)
-                    if len(s18) < 64:
-                        buf.append(len(s18) << 1)
+                    _codec.write_len(buf, len(v13))
+                for k14, v15 in v13.items():
+                    if type(k14) is str:
+                        s16 = k14.encode()
                     else:
-                        _codec.write_len(buf, len(s18))
-                    buf += s18
-                    s19 = v17.encode() if type(v17) is str else _codec.str_bytes(v17)
-                    if len(s19) < 64:
-                        buf.append(len(s19) << 1)
+                        s16 = _codec.str_bytes(k14)
+                    if len(s16) < 64:
+                        buf.append(len(s16) << 1)
                     else:
-                        _codec.write_len(buf, len(s19))
-                    buf += s19
+                        _codec.write_len(buf, len(s16))
+                    buf += s16
+                    if type(v15) is str:
+                        s17 = v15.encode()
+                    else:
+                        s17 = _codec.str_bytes(v15)
+                    if len(s17) < 64:
+                        buf.append(len(s17) << 1)
+                    else:
+                        _codec.write_len(buf, len(s17))
+                    buf += s17
             buf.append(0)
         except _codec.FAILURES as e:
             _codec.field_error(e, "Observation", "metadata")
@@ -358,11 +372,11 @@ class Observation(_model.AvroRecord):
         pos += 1
         b = data[pos]
         if b < 0x80:
-            t20 = (b >> 1) ^ -(b & 1)
+            t18 = (b >> 1) ^ -(b & 1)
             pos += 1
         else:
-            t20, pos = _codec.read_long(data, pos)
-        o.night = _codec.from_days(t20)
+            t18, pos = _codec.read_long(data, pos)
+        o.night = _codec.from_days(t18)
         o.started_at, pos = _codec.read_timestamp_micros(data, pos)
         o.exposure_seconds, pos = _codec.read_decimal(data, pos, 9, 3)
         b = data[pos]
@@ -383,25 +397,25 @@ class Observation(_model.AvroRecord):
             pos = end
         else:
             raise _codec.bad_index(b, "[null, string]")
-        a21: list[Frame] = []
-        n22 = data[pos]
-        if n22 & 0x81:
-            n22, pos = _codec.read_count(data, pos)
+        a19: list[Frame] = []
+        n20 = data[pos]
+        if n20 & 0x81:
+            n20, pos = _codec.read_count(data, pos)
         else:
-            n22 >>= 1
+            n20 >>= 1
             pos += 1
-        while n22:
-            for _ in range(n22):
-                v23: Frame
-                v23, pos = Frame.__avro_read__(data, pos)
-                a21.append(v23)
-            n22 = data[pos]
-            if n22 & 0x81:
-                n22, pos = _codec.read_count(data, pos)
+        while n20:
+            for _ in range(n20):
+                v21: Frame
+                v21, pos = Frame.__avro_read__(data, pos)
+                a19.append(v21)
+            n20 = data[pos]
+            if n20 & 0x81:
+                n20, pos = _codec.read_count(data, pos)
             else:
-                n22 >>= 1
+                n20 >>= 1
                 pos += 1
-        o.frames = a21
+        o.frames = a19
         b = data[pos]
         pos += 1
         if b == 0:
@@ -411,15 +425,15 @@ class Observation(_model.AvroRecord):
             pos += 4
         else:
             raise _codec.bad_index(b, "[null, float]")
-        d24: dict[str, str] = {}
-        n25 = data[pos]
-        if n25 & 0x81:
-            n25, pos = _codec.read_count(data, pos)
+        d22: dict[str, str] = {}
+        n23 = data[pos]
+        if n23 & 0x81:
+            n23, pos = _codec.read_count(data, pos)
         else:
-            n25 >>= 1
+            n23 >>= 1
             pos += 1
-        while n25:
-            for _ in range(n25):
+        while n23:
+            for _ in range(n23):
                 ln = data[pos]
                 if ln & 0x81:
                     ln, pos = _codec.read_len(data, pos)
@@ -429,7 +443,7 @@ class Observation(_model.AvroRecord):
                 end = pos + ln
                 if end > size:
                     raise EOFError
-                k26 = data[pos:end].decode()
+                k24 = data[pos:end].decode()
                 pos = end
                 ln = data[pos]
                 if ln & 0x81:
@@ -440,13 +454,13 @@ class Observation(_model.AvroRecord):
                 end = pos + ln
                 if end > size:
                     raise EOFError
-                d24[k26] = data[pos:end].decode()
+                d22[k24] = data[pos:end].decode()
                 pos = end
-            n25 = data[pos]
-            if n25 & 0x81:
-                n25, pos = _codec.read_count(data, pos)
+            n23 = data[pos]
+            if n23 & 0x81:
+                n23, pos = _codec.read_count(data, pos)
             else:
-                n25 >>= 1
+                n23 >>= 1
                 pos += 1
-        o.metadata = d24
+        o.metadata = d22
         return o, pos

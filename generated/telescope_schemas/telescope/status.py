@@ -106,7 +106,10 @@ class TelescopeStatus(_model.AvroRecord):
     def __avro_write__(self, buf: bytearray) -> None:
         try:
             v1 = self.telescope_id
-            s2 = v1.encode() if type(v1) is str else _codec.str_bytes(v1)
+            if type(v1) is str:
+                s2 = v1.encode()
+            else:
+                s2 = _codec.str_bytes(v1)
             if len(s2) < 64:
                 buf.append(len(s2) << 1)
             else:
@@ -121,11 +124,10 @@ class TelescopeStatus(_model.AvroRecord):
             _codec.field_error(e, "TelescopeStatus", "reported_at")
         try:
             v4 = self.state
-            buf += (
-                v4.__avro_code__
-                if type(v4) is TelescopeState
-                else _codec.enum_code(v4, TelescopeState)
-            )
+            if type(v4) is TelescopeState:
+                buf += v4.__avro_code__
+            else:
+                buf += _codec.enum_code(v4, TelescopeState)
         except _codec.FAILURES as e:
             _codec.field_error(e, "TelescopeStatus", "state")
         try:
@@ -148,11 +150,10 @@ class TelescopeStatus(_model.AvroRecord):
                 buf.append(0)
             elif isinstance(v6, _ns_telescope_common.Instrument):
                 buf.append(2)
-                buf += (
-                    v6.__avro_code__
-                    if type(v6) is _ns_telescope_common.Instrument
-                    else _codec.enum_code(v6, _ns_telescope_common.Instrument)
-                )
+                if type(v6) is _ns_telescope_common.Instrument:
+                    buf += v6.__avro_code__
+                else:
+                    buf += _codec.enum_code(v6, _ns_telescope_common.Instrument)
             else:
                 raise _codec.no_branch(v6, "[null, telescope.common.Instrument]")
         except _codec.FAILURES as e:
@@ -172,28 +173,32 @@ class TelescopeStatus(_model.AvroRecord):
             _codec.field_error(e, "TelescopeStatus", "weather")
         try:
             v9 = self.alarms
-            a10 = v9 if type(v9) is list else _codec.as_list(v9)
-            if a10:
-                if len(a10) < 64:
-                    buf.append(len(a10) << 1)
+            if type(v9) is not list:
+                v9 = _codec.as_list(v9)
+            if v9:
+                if len(v9) < 64:
+                    buf.append(len(v9) << 1)
                 else:
-                    _codec.write_len(buf, len(a10))
-                for v11 in a10:
-                    s12 = v11.encode() if type(v11) is str else _codec.str_bytes(v11)
-                    if len(s12) < 64:
-                        buf.append(len(s12) << 1)
+                    _codec.write_len(buf, len(v9))
+                for v10 in v9:
+                    if type(v10) is str:
+                        s11 = v10.encode()
                     else:
-                        _codec.write_len(buf, len(s12))
-                    buf += s12
+                        s11 = _codec.str_bytes(v10)
+                    if len(s11) < 64:
+                        buf.append(len(s11) << 1)
+                    else:
+                        _codec.write_len(buf, len(s11))
+                    buf += s11
             buf.append(0)
         except _codec.FAILURES as e:
             _codec.field_error(e, "TelescopeStatus", "alarms")
         try:
-            v13 = self.uptime_seconds
-            if type(v13) is int and -64 <= v13 <= 63:
-                buf.append((v13 << 1) ^ (v13 >> 63))
+            v12 = self.uptime_seconds
+            if type(v12) is int and -64 <= v12 <= 63:
+                buf.append((v12 << 1) ^ (v12 >> 63))
             else:
-                _codec.write_long(buf, v13)
+                _codec.write_long(buf, v12)
         except _codec.FAILURES as e:
             _codec.field_error(e, "TelescopeStatus", "uptime_seconds")
 
@@ -242,22 +247,22 @@ class TelescopeStatus(_model.AvroRecord):
             raise _codec.bad_index(b, "[null, telescope.common.Instrument]")
         b = data[pos]
         if b < 0x80:
-            t14 = (b >> 1) ^ -(b & 1)
+            t13 = (b >> 1) ^ -(b & 1)
             pos += 1
         else:
-            t14, pos = _codec.read_long(data, pos)
-        o.local_sidereal_time = _codec.from_time_millis(t14)
+            t13, pos = _codec.read_long(data, pos)
+        o.local_sidereal_time = _codec.from_time_millis(t13)
         o.weather, pos = WeatherConditions.__avro_read__(data, pos)
-        a15: list[str] = []
-        n16 = data[pos]
-        if n16 & 0x81:
-            n16, pos = _codec.read_count(data, pos)
+        a14: list[str] = []
+        n15 = data[pos]
+        if n15 & 0x81:
+            n15, pos = _codec.read_count(data, pos)
         else:
-            n16 >>= 1
+            n15 >>= 1
             pos += 1
-        while n16:
-            for _ in range(n16):
-                v17: str
+        while n15:
+            for _ in range(n15):
+                v16: str
                 ln = data[pos]
                 if ln & 0x81:
                     ln, pos = _codec.read_len(data, pos)
@@ -267,16 +272,16 @@ class TelescopeStatus(_model.AvroRecord):
                 end = pos + ln
                 if end > size:
                     raise EOFError
-                v17 = data[pos:end].decode()
+                v16 = data[pos:end].decode()
                 pos = end
-                a15.append(v17)
-            n16 = data[pos]
-            if n16 & 0x81:
-                n16, pos = _codec.read_count(data, pos)
+                a14.append(v16)
+            n15 = data[pos]
+            if n15 & 0x81:
+                n15, pos = _codec.read_count(data, pos)
             else:
-                n16 >>= 1
+                n15 >>= 1
                 pos += 1
-        o.alarms = a15
+        o.alarms = a14
         b = data[pos]
         if b < 0x80:
             o.uptime_seconds = (b >> 1) ^ -(b & 1)
