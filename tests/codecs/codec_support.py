@@ -50,7 +50,9 @@ def check_record(cls: Any, writer: Any, rng: random.Random, rounds: int = 3, cut
         obj, end = codec.decode(cls, data)
         assert end == len(data), cls
         expected = cls.from_avro(
-            fastavro.schemaless_reader(io.BytesIO(data), cls.parsed_schema(), None, return_named_type=True)
+            fastavro.schemaless_reader(
+                io.BytesIO(data), cls.parsed_schema(), None, return_named_type=True
+            )
         )
         assert obj == expected, cls
         assert codec.encode(obj) == data, cls

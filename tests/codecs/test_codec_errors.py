@@ -29,7 +29,13 @@ from telescope_schemas._runtime.registry import SchemaRegistryClient
 from telescope_schemas._runtime.serde import RecordCodec, SubjectSerde
 
 from tests.fixtures_registry import RegistryServer
-from tests.generator.gen_support import generate_files, generated_types, import_package, unique_package, write_schemas
+from tests.generator.gen_support import (
+    generate_files,
+    generated_types,
+    import_package,
+    unique_package,
+    write_schemas,
+)
 
 SCHEMA = {
     "type": "record",
@@ -45,10 +51,20 @@ SCHEMA = {
         {"name": "raw", "type": "bytes"},
         {"name": "fx", "type": {"type": "fixed", "name": "Four", "size": 4}},
         {"name": "color", "type": {"type": "enum", "name": "Color", "symbols": ["RED", "GREEN"]}},
-        {"name": "amount", "type": {"type": "bytes", "logicalType": "decimal", "precision": 5, "scale": 2}},
+        {
+            "name": "amount",
+            "type": {"type": "bytes", "logicalType": "decimal", "precision": 5, "scale": 2},
+        },
         {
             "name": "price",
-            "type": {"type": "fixed", "name": "Price", "size": 3, "logicalType": "decimal", "precision": 6, "scale": 1},
+            "type": {
+                "type": "fixed",
+                "name": "Price",
+                "size": 3,
+                "logicalType": "decimal",
+                "precision": 6,
+                "scale": 1,
+            },
         },
         {"name": "key", "type": {"type": "string", "logicalType": "uuid"}},
         {"name": "at", "type": {"type": "long", "logicalType": "timestamp-millis"}},
@@ -58,7 +74,11 @@ SCHEMA = {
         {"name": "maybe", "type": ["null", "string", "long"]},
         {
             "name": "inner",
-            "type": {"type": "record", "name": "Inner", "fields": [{"name": "x", "type": "double"}]},
+            "type": {
+                "type": "record",
+                "name": "Inner",
+                "fields": [{"name": "x", "type": "double"}],
+            },
         },
     ],
 }
@@ -123,7 +143,12 @@ BAD = [
     ("fx", b"abc", b"abc", "expected 4 bytes, got 3"),
     ("color", "GREEN", "BLUE", "expected Color, got str"),
     ("amount", decimal.Decimal("1234.56"), decimal.Decimal("1234.56"), "needs more than 5 digits"),
-    ("amount", decimal.Decimal("1.234"), decimal.Decimal("1.234"), "more than 2 digits after the point"),
+    (
+        "amount",
+        decimal.Decimal("1.234"),
+        decimal.Decimal("1.234"),
+        "more than 2 digits after the point",
+    ),
     ("amount", 1.5, 1.5, "expected decimal.Decimal, got float"),
     ("price", decimal.Decimal("123456.7"), decimal.Decimal("123456.7"), "needs more than 6 digits"),
     ("key", "12345678-1234-5678-1234-567812345678", 42, "expected uuid.UUID, got str"),
@@ -138,7 +163,9 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize(("field", "value", "datum", "message"), BAD, ids=[f"{b[0]}-{b[3][:30]}" for b in BAD])
+@pytest.mark.parametrize(
+    ("field", "value", "datum", "message"), BAD, ids=[f"{b[0]}-{b[3][:30]}" for b in BAD]
+)
 def test_invalid_values_are_refused_with_the_field_path(
     everything: dict[str, Any], field: str, value: Any, datum: Any, message: str
 ) -> None:
@@ -171,7 +198,9 @@ def test_nested_record_error_names_the_whole_path(everything: dict[str, Any]) ->
 
 def test_telescope_command_priority_message() -> None:
     cmd = ts.TelescopeCommand.fake(priority="high")
-    with pytest.raises(ts_codec.EncodeError, match=r"^TelescopeCommand\.priority: expected int, got str$") as info:
+    with pytest.raises(
+        ts_codec.EncodeError, match=r"^TelescopeCommand\.priority: expected int, got str$"
+    ) as info:
         cmd.serialize()
     assert isinstance(info.value, ts_errors.SerializationError)
     assert isinstance(info.value, ts_errors.AvrobindError)
@@ -250,10 +279,14 @@ def random_datum_for(cls: Any, rng: random.Random) -> Any:
     return random_datum(cls.parsed_schema(), rng)
 
 
-def test_serde_uses_the_generated_codec(registry_server: RegistryServer, no_fastavro_io: None) -> None:
+def test_serde_uses_the_generated_codec(
+    registry_server: RegistryServer, no_fastavro_io: None
+) -> None:
     client = SchemaRegistryClient(registry_server.url)
     try:
-        serde = SubjectSerde(RecordCodec(ts.TelescopeCommand), f"codec-{uuid.uuid4().hex}-value", client)
+        serde = SubjectSerde(
+            RecordCodec(ts.TelescopeCommand), f"codec-{uuid.uuid4().hex}-value", client
+        )
         cmd = ts.TelescopeCommand.from_avro(random_datum_for(ts.TelescopeCommand, random.Random(1)))
         framed = serde.serialize(cmd)
         assert serde.schema_id is not None
@@ -261,7 +294,9 @@ def test_serde_uses_the_generated_codec(registry_server: RegistryServer, no_fast
         assert framed[5:] == cmd.serialize()
         assert serde.deserialize(framed) == cmd
         bad = dataclasses.replace(cmd, priority="high")
-        with pytest.raises(ts_errors.SerializationError, match=r"TelescopeCommand\.priority: expected int") as info:
+        with pytest.raises(
+            ts_errors.SerializationError, match=r"TelescopeCommand\.priority: expected int"
+        ) as info:
             serde.serialize(bad)
         assert info.value.subject == serde.subject
     finally:
