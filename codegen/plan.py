@@ -384,7 +384,7 @@ class _Ctx:
         if isinstance(t, m.Fixed):
             return self.dec_logical(t.logical, x, "fixed") if t.logical else x
         if isinstance(t, m.Enum):
-            return f"{self.cls_ref(t)}({x})"
+            return f"{self.cls_ref(t)}.__avro_symbols__[{x}]"
         if isinstance(t, m.Record):
             return f"{self.cls_ref(t)}.from_avro({x})"
         if isinstance(t, m.Array):

@@ -41,15 +41,15 @@ import json
 import struct
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from types import TracebackType
-from typing import Any, ClassVar, Final, Generic, Self, TypeVar, cast
+from typing import Any, ClassVar, Final, Generic, NoReturn, Self, TypeVar, cast
 
 import fastavro
 from dataclasses_avroschema import AvroModel
 from fastavro.schema import expand_schema, to_parsing_canonical_form
 
-from .codec import DecodeError, encode
+from .codec import DecodeError, EncodeError, WrongTypeError, encode
 from .errors import (
     AvrobindError,
     DeserializationError,
@@ -147,7 +147,11 @@ class Codec(Generic[T]):
         raise NotImplementedError
 
     def encode(self, value: T, prefix: bytes = b"") -> bytes:
-        """``prefix`` followed by the Avro binary of ``value``."""
+        """``prefix`` followed by the Avro binary of ``value`` (``check`` first)."""
+        try:
+            self.check(value)
+        except TypeError as exc:
+            raise WrongTypeError(str(exc)) from None
         out = io.BytesIO()
         out.write(prefix)
         self.write(out, value)
@@ -157,15 +161,20 @@ class Codec(Generic[T]):
         """The value written with this very schema at ``pos``, and the position after it."""
         return _from_stream(self.read, data, pos)
 
+    @property
+    def reader(self) -> Callable[[bytes, int], tuple[T, int]]:
+        """``read_at``, or a faster function doing the same."""
+        return self.read_at
+
     def resolve_at(self, data: bytes, pos: int, writer: Any) -> tuple[T, int]:
         """``resolve`` on ``data`` from ``pos``: the value and the position after it."""
-        return _from_stream(lambda buf: self.resolve(buf, writer), data, pos)
+        return _from_stream(self.resolve, data, pos, writer)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name})"
 
 
-def _from_stream(read: Callable[[io.BytesIO], T], data: bytes, pos: int) -> tuple[T, int]:
+def _from_stream(read: Callable[..., T], data: bytes, pos: int, *args: Any) -> tuple[T, int]:
     """Run a stream reader (fastavro) on ``data`` from ``pos``.
 
     A reader that runs out of input fails in many ways (EOFError, IndexError,
@@ -175,12 +184,16 @@ def _from_stream(read: Callable[[io.BytesIO], T], data: bytes, pos: int) -> tupl
     buf = io.BytesIO(data)
     buf.seek(pos)
     try:
-        value = read(buf)
+        value = read(buf, *args)
     except Exception as exc:
-        if buf.tell() >= len(data):
-            raise EOFError from exc
-        raise DecodeError(f"{type(exc).__name__}: {exc}") from exc
+        raise _stream_error(buf, data, exc) from exc
     return value, buf.tell()
+
+
+def _stream_error(buf: io.BytesIO, data: bytes, exc: Exception) -> Exception:
+    if buf.tell() >= len(data):
+        return EOFError()
+    return DecodeError(f"{type(exc).__name__}: {exc}")
 
 
 def _read(buf: io.BytesIO, writer: Any, reader: Any = None, named: bool = False) -> Any:
@@ -227,7 +240,16 @@ class RecordCodec(_ClassCodec[R]):
 
     def encode(self, value: R, prefix: bytes = b"") -> bytes:
         """The generated encoder (no fastavro, no intermediate dict)."""
-        return encode(value, prefix)
+        if type(value) is not self.cls and not isinstance(value, self.cls):
+            raise WrongTypeError(f"expected {self.cls.__name__}, got {type(value).__name__}")
+        buf = bytearray(prefix)
+        try:
+            value.__avro_write__(buf)
+        except EncodeError as exc:
+            if exc.record is None:
+                exc.record = type(value).__name__
+            raise
+        return bytes(buf)
 
     def read(self, buf: io.BytesIO) -> R:
         start = buf.tell()
@@ -240,8 +262,22 @@ class RecordCodec(_ClassCodec[R]):
         """The generated decoder: values written with the generated schema itself."""
         return self.cls.__avro_read__(data, pos)
 
+    @property
+    def reader(self) -> Callable[[bytes, int], tuple[R, int]]:
+        return self.cls.__avro_read__
+
+    def resolve_at(self, data: bytes, pos: int, writer: Any) -> tuple[R, int]:
+        buf = io.BytesIO(data)
+        buf.seek(pos)
+        try:
+            value = self.resolve(buf, writer)
+        except Exception as exc:
+            raise _stream_error(buf, data, exc) from exc
+        return value, buf.tell()
+
     def resolve(self, buf: io.BytesIO, writer: Any) -> R:
-        return self.cls.from_avro(_read(buf, writer, self.parsed, named=True))
+        datum: Any = fastavro.schemaless_reader(buf, writer, self.parsed, return_named_type=True)
+        return self.cls.from_avro(datum)
 
 
 class EnumCodec(_ClassCodec[E]):
@@ -428,6 +464,7 @@ class _SubjectBase(Generic[T]):
         self._schema_id: int | None = None
         self._header = b""
         self._readers: dict[int, _Reader] = {}
+        self._by_header: dict[bytes, _Reader] = {}  # the same, by the 5 header bytes
 
     @property
     def schema(self) -> str:
@@ -447,8 +484,13 @@ class _SubjectBase(Generic[T]):
     def _set_schema_id(self, schema_id: int) -> int:
         self._header = header(schema_id)
         self._schema_id = schema_id
-        self._readers.setdefault(schema_id, self.codec.read_at)
+        self._remember(schema_id, self.codec.reader)
         return schema_id
+
+    def _remember(self, schema_id: int, read: _Reader) -> _Reader:
+        read = self._readers.setdefault(schema_id, read)
+        self._by_header[header(schema_id)] = read
+        return read
 
     def _not_registered(self) -> SchemaNotFoundError:
         return SchemaNotFoundError(
@@ -460,59 +502,64 @@ class _SubjectBase(Generic[T]):
         )
 
     def _encode(self, value: T) -> bytes:
-        self.codec.check(value)
         try:
             return self.codec.encode(value, self._header)
-        except SerializationError as exc:
+        except Exception as exc:  # noqa: BLE001 -- `_encode_failed` raises
+            self._encode_failed(value, exc)
+
+    def _encode_failed(self, value: T, exc: Exception) -> NoReturn:
+        """Raise the error of a failed encoding (the serde's subject in it)."""
+        if isinstance(exc, SerializationError):
             if exc.subject is None:
                 exc.subject = self.subject
-            raise
-        except AvrobindError:
-            raise
-        except Exception as exc:
-            raise SerializationError(
-                f"cannot encode {type(value).__name__} as {self.codec.name} "
-                f"(subject {self.subject!r}): {type(exc).__name__}: {exc}",
-                subject=self.subject,
-            ) from exc
+            raise exc
+        if isinstance(exc, AvrobindError):
+            raise exc
+        raise SerializationError(
+            f"cannot encode {type(value).__name__} as {self.codec.name} "
+            f"(subject {self.subject!r}): {type(exc).__name__}: {exc}",
+            subject=self.subject,
+        ) from exc
 
-    def _decode(self, data: bytes, schema_id: int, read: _Reader) -> T:
-        if type(data) is not bytes:
-            data = bytes(data)
+    def _decode(self, data: bytes, read: _Reader) -> T:
         value: T
         try:
             value, end = read(data, HEADER_SIZE)
-        except (EOFError, IndexError, struct.error) as exc:
+        except Exception as exc:
+            raise self._decode_error(data, exc) from exc
+        if end != len(data):
+            raise self._leftover(data, end)
+        return value
+
+    def _leftover(self, data: bytes, end: int) -> DeserializationError:
+        schema_id = parse_header(data)
+        return DeserializationError(
+            f"{len(data) - end} bytes are left after the Avro body of schema id {schema_id}: "
+            "the message is corrupt or was not written with that schema",
+            schema_id=schema_id,
+            field=self.field,
+        )
+
+    def _decode_error(self, data: bytes, exc: Exception) -> DeserializationError:
+        schema_id = parse_header(data)
+        if isinstance(exc, (EOFError, IndexError, struct.error)):
             # The generated decoders index past the end (IndexError, struct.error) only when
             # the input is short; stream readers report it as EOFError.
-            raise TruncatedMessageError(
+            return TruncatedMessageError(
                 f"the Avro body ends early: {len(data)} bytes are not a whole message of "
                 f"schema id {schema_id}",
                 size=len(data),
                 schema_id=schema_id,
                 field=self.field,
-            ) from exc
-        except Exception as exc:
-            reason = str(exc) if isinstance(exc, DecodeError) else f"{type(exc).__name__}: {exc}"
-            raise DeserializationError(
-                f"cannot decode the Avro body as {self.codec.name} (schema id {schema_id}): "
-                f"{reason}",
-                schema_id=schema_id,
-                field=self.field,
-            ) from exc
-        left = len(data) - end
-        if left:
-            raise DeserializationError(
-                f"{left} bytes are left after the Avro body of schema id {schema_id}: the "
-                "message is corrupt or was not written with that schema",
-                schema_id=schema_id,
-                field=self.field,
             )
-        return value
+        reason = str(exc) if isinstance(exc, DecodeError) else f"{type(exc).__name__}: {exc}"
+        return DeserializationError(
+            f"cannot decode the Avro body as {self.codec.name} (schema id {schema_id}): {reason}",
+            schema_id=schema_id,
+            field=self.field,
+        )
 
     def _header_id(self, data: bytes) -> int:
-        if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise TypeError(f"expected bytes, got {type(data).__name__}")
         try:
             return parse_header(data)
         except DeserializationError as exc:
@@ -545,16 +592,16 @@ class _SubjectBase(Generic[T]):
                 schema_id=schema_id,
                 field=self.field,
             ) from exc
-        read: _Reader
-        if same:  # the same binary layout: no resolution needed
-            read = self.codec.read_at
-        else:
-            codec = self.codec
+        # The same binary layout needs no resolution.
+        read = self.codec.reader if same else partial(self.codec.resolve_at, writer=writer)
 
-            def read(data: bytes, pos: int) -> tuple[Any, int]:
-                return codec.resolve_at(data, pos, writer)
+        return self._remember(schema_id, read)
 
-        return self._readers.setdefault(schema_id, read)
+
+def _as_bytes(data: Any) -> bytes:
+    if not isinstance(data, (bytearray, memoryview)):
+        raise TypeError(f"expected bytes, got {type(data).__name__}")
+    return bytes(data)
 
 
 def _add_named(schema: str, named: dict[str, Any]) -> None:
@@ -591,15 +638,27 @@ class SubjectSerde(_SubjectBase[T]):
         """``value`` as framed Avro bytes (the first call registers the schema)."""
         if self._schema_id is None:
             self.register()
-        return self._encode(value)
+        try:  # `_encode`, inlined: this is the hot path
+            return self.codec.encode(value, self._header)
+        except Exception as exc:  # noqa: BLE001 -- `_encode_failed` raises
+            self._encode_failed(value, exc)
 
     def deserialize(self, data: bytes) -> T:
         """The value in framed Avro bytes written with any registered schema version."""
-        schema_id = self._header_id(data)
-        read = self._readers.get(schema_id)
+        if type(data) is not bytes:
+            data = _as_bytes(data)
+        read = self._by_header.get(data[:HEADER_SIZE])
         if read is None:
-            read = self._load(schema_id)
-        return self._decode(data, schema_id, read)
+            schema_id = self._header_id(data)
+            read = self._readers.get(schema_id) or self._load(schema_id)
+        value: T
+        try:  # `_decode`, inlined: this is the hot path
+            value, end = read(data, HEADER_SIZE)
+        except Exception as exc:
+            raise self._decode_error(data, exc) from exc
+        if end != len(data):
+            raise self._leftover(data, end)
+        return value
 
     def _load(self, schema_id: int) -> _Reader:
         try:
@@ -662,11 +721,13 @@ class AsyncSubjectSerde(_SubjectBase[T]):
 
     async def deserialize(self, data: bytes) -> T:
         """The value in framed Avro bytes written with any registered schema version."""
-        schema_id = self._header_id(data)
-        read = self._readers.get(schema_id)
+        if type(data) is not bytes:
+            data = _as_bytes(data)
+        read = self._by_header.get(data[:HEADER_SIZE])
         if read is None:
-            read = await self._load(schema_id)
-        return self._decode(data, schema_id, read)
+            schema_id = self._header_id(data)
+            read = self._readers.get(schema_id) or await self._load(schema_id)
+        return self._decode(data, read)
 
     async def _load(self, schema_id: int) -> _Reader:
         try:

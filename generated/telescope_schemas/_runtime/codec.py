@@ -25,7 +25,7 @@ from typing import Any, Final, NoReturn, TypeVar
 from .errors import DeserializationError, SerializationError, TruncatedMessageError
 from .logical import Duration, decode_time_micros, decode_time_millis
 
-__all__ = ["DecodeError", "EncodeError", "decode", "encode"]
+__all__ = ["DecodeError", "EncodeError", "WrongTypeError", "decode", "encode"]
 
 T = TypeVar("T")
 
@@ -43,6 +43,7 @@ unpack_float = _FLOAT.unpack_from
 EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 EPOCH_NAIVE: Final = _dt.datetime(1970, 1, 1)
 timedelta = _dt.timedelta
+_Decimal = _decimal.Decimal
 _DAYS_SHIFT: Final = _dt.date(1970, 1, 1).toordinal()
 
 
@@ -76,6 +77,10 @@ class EncodeError(SerializationError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.reason, self.record, self.fields))
+
+
+class WrongTypeError(EncodeError, TypeError):
+    """The value given to a serde is not of the type it writes (a ``TypeError`` too)."""
 
 
 class DecodeError(ValueError):
@@ -316,16 +321,20 @@ def unscaled(value: Any, precision: int, scale: int) -> int:
     A value with more digits after the point than ``scale`` is refused unless they are zeros
     (``1.230`` at scale 2 is exactly 123 hundredths; fastavro refuses it, avrobind writes it).
     """
-    if not isinstance(value, _decimal.Decimal):
+    if type(value) is not _Decimal and not isinstance(value, _decimal.Decimal):
         raise wrong("decimal.Decimal", value)
     try:
         num, den = value.as_integer_ratio()
     except (ValueError, OverflowError):
         raise EncodeError(f"cannot encode {value} as an Avro decimal") from None
-    n, rest = divmod(num * _pow10(scale), den)
-    if rest:
-        raise EncodeError(f"decimal {value} has more than {scale} digits after the point (scale {scale})")
-    if not -_pow10(precision) < n < _pow10(precision):
+    if den == 1:
+        n = num * (_POW10[scale] if scale < 80 else _pow10(scale))
+    else:
+        n, rest = divmod(num * (_POW10[scale] if scale < 80 else _pow10(scale)), den)
+        if rest:
+            raise EncodeError(f"decimal {value} has more than {scale} digits after the point (scale {scale})")
+    limit = _POW10[precision] if precision < 80 else _pow10(precision)
+    if not -limit < n < limit:
         raise EncodeError(f"decimal {value} needs more than {precision} digits (precision {precision})")
     return n
 
@@ -333,9 +342,12 @@ def unscaled(value: Any, precision: int, scale: int) -> int:
 def write_decimal(buf: bytearray, value: Any, precision: int, scale: int) -> None:
     """A decimal on bytes: two's-complement big-endian unscaled value, as fastavro writes it."""
     n = unscaled(value, precision, scale)
-    raw = n.to_bytes((abs(n).bit_length() + 8) // 8, "big", signed=True)
-    write_len(buf, len(raw))
-    buf += raw
+    size = ((n if n >= 0 else -n).bit_length() + 8) // 8
+    buf.append(size << 1)  # at most 34 bytes for precision <= 80; longer ones below
+    if size >= 64:
+        del buf[-1]
+        write_len(buf, size)
+    buf += n.to_bytes(size, "big", signed=True)
 
 
 def decimal_fixed(value: Any, precision: int, scale: int, size: int) -> bytes:
@@ -536,7 +548,6 @@ _new = object.__new__
 
 
 _CONTEXTS: dict[int, _decimal.Context] = {}
-_Decimal = _decimal.Decimal
 
 
 def decimal_context(precision: int) -> _decimal.Context:

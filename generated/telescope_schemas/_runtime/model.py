@@ -27,8 +27,9 @@ from .schema import fastavro_schema, parse_writer_schema, standalone_json
 
 
 class _AvroEnumType(enum.EnumMeta):
-    """Gives each generated enum what its generated codecs use: every member's encoded index
-    (``member.__avro_code__``) and the members by index (``cls.__avro_members__``)."""
+    """Gives each generated enum what its generated code uses: every member's encoded index
+    (``member.__avro_code__``), the members by index (``cls.__avro_members__``) and by symbol
+    (``cls.__avro_symbols__``)."""
 
     def __new__(mcls, *args: Any, **kwargs: Any) -> Any:
         cls = super().__new__(mcls, *args, **kwargs)
@@ -38,6 +39,7 @@ class _AvroEnumType(enum.EnumMeta):
             write_len(code, index)
             member.__avro_code__ = bytes(code)
         type.__setattr__(cls, "__avro_members__", members)
+        type.__setattr__(cls, "__avro_symbols__", {m.value: m for m in members})
         return cls
 
 
@@ -49,6 +51,7 @@ class AvroEnum(enum.Enum, metaclass=_AvroEnumType):
     # Set by the metaclass: the Avro binary of each member, and the members by index.
     __avro_code__: bytes
     __avro_members__: ClassVar[tuple[Any, ...]]
+    __avro_symbols__: ClassVar[dict[str, Any]]
 
     @classmethod
     def avro_schema_to_python(cls) -> dict[str, Any]:

@@ -71,14 +71,14 @@ class CommandAcknowledgment(_model.AvroRecord):
 
     @classmethod
     def from_avro(cls, datum: _t.Mapping[str, _t.Any]) -> _t.Self:
-        return cls(
-            command_id=datum["command_id"],
-            status=AckStatus(datum["status"]),
-            received_at=datum["received_at"],
-            message=datum["message"],
-            error_code=datum["error_code"],
-            estimated_duration_ms=datum["estimated_duration_ms"],
-        )
+        o = cls.__new__(cls)
+        o.command_id = datum["command_id"]
+        o.status = AckStatus.__avro_symbols__[datum["status"]]
+        o.received_at = datum["received_at"]
+        o.message = datum["message"]
+        o.error_code = datum["error_code"]
+        o.estimated_duration_ms = datum["estimated_duration_ms"]
+        return o
 
     def __avro_write__(self, buf: bytearray) -> None:
         try:

@@ -95,18 +95,20 @@ class TelescopeCommand(_model.AvroRecord):
 
     @classmethod
     def from_avro(cls, datum: _t.Mapping[str, _t.Any]) -> _t.Self:
-        return cls(
-            command_id=datum["command_id"],
-            command_type=CommandType(datum["command_type"]),
-            issued_at=datum["issued_at"],
-            requested_by=datum["requested_by"],
-            instrument=_ns_telescope_common.Instrument(datum["instrument"]),
-            target=_dec_union_1(datum["target"]),
-            exposure_seconds=datum["exposure_seconds"],
-            priority=datum["priority"],
-            parameters=datum["parameters"],
-            tags=datum["tags"],
-        )
+        o = cls.__new__(cls)
+        o.command_id = datum["command_id"]
+        o.command_type = CommandType.__avro_symbols__[datum["command_type"]]
+        o.issued_at = datum["issued_at"]
+        o.requested_by = datum["requested_by"]
+        o.instrument = _ns_telescope_common.Instrument.__avro_symbols__[
+            datum["instrument"]
+        ]
+        o.target = _dec_union_1(datum["target"])
+        o.exposure_seconds = datum["exposure_seconds"]
+        o.priority = datum["priority"]
+        o.parameters = datum["parameters"]
+        o.tags = datum["tags"]
+        return o
 
     def __avro_write__(self, buf: bytearray) -> None:
         try:

@@ -85,12 +85,12 @@ class SkyPosition(_model.AvroRecord):
 
     @classmethod
     def from_avro(cls, datum: _t.Mapping[str, _t.Any]) -> _t.Self:
-        return cls(
-            ra_deg=datum["ra_deg"],
-            dec_deg=datum["dec_deg"],
-            frame=ReferenceFrame(datum["frame"]),
-            epoch=datum["epoch"],
-        )
+        o = cls.__new__(cls)
+        o.ra_deg = datum["ra_deg"]
+        o.dec_deg = datum["dec_deg"]
+        o.frame = ReferenceFrame.__avro_symbols__[datum["frame"]]
+        o.epoch = datum["epoch"]
+        return o
 
     def __avro_write__(self, buf: bytearray) -> None:
         try:

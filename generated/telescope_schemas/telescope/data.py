@@ -70,13 +70,13 @@ class Frame(_model.AvroRecord):
 
     @classmethod
     def from_avro(cls, datum: _t.Mapping[str, _t.Any]) -> _t.Self:
-        return cls(
-            index=datum["index"],
-            captured_at=datum["captured_at"],
-            mean_flux=datum["mean_flux"],
-            checksum=datum["checksum"],
-            flags=datum["flags"],
-        )
+        o = cls.__new__(cls)
+        o.index = datum["index"]
+        o.captured_at = datum["captured_at"]
+        o.mean_flux = datum["mean_flux"]
+        o.checksum = datum["checksum"]
+        o.flags = datum["flags"]
+        return o
 
     def __avro_write__(self, buf: bytearray) -> None:
         try:
@@ -221,19 +221,21 @@ class Observation(_model.AvroRecord):
 
     @classmethod
     def from_avro(cls, datum: _t.Mapping[str, _t.Any]) -> _t.Self:
-        return cls(
-            observation_id=datum["observation_id"],
-            command_id=datum["command_id"],
-            target=_ns_telescope_common.SkyPosition.from_avro(datum["target"]),
-            instrument=_ns_telescope_common.Instrument(datum["instrument"]),
-            night=datum["night"],
-            started_at=datum["started_at"],
-            exposure_seconds=datum["exposure_seconds"],
-            filter_band=datum["filter_band"],
-            frames=[Frame.from_avro(v0) for v0 in datum["frames"]],
-            airmass=datum["airmass"],
-            metadata=datum["metadata"],
-        )
+        o = cls.__new__(cls)
+        o.observation_id = datum["observation_id"]
+        o.command_id = datum["command_id"]
+        o.target = _ns_telescope_common.SkyPosition.from_avro(datum["target"])
+        o.instrument = _ns_telescope_common.Instrument.__avro_symbols__[
+            datum["instrument"]
+        ]
+        o.night = datum["night"]
+        o.started_at = datum["started_at"]
+        o.exposure_seconds = datum["exposure_seconds"]
+        o.filter_band = datum["filter_band"]
+        o.frames = [Frame.from_avro(v0) for v0 in datum["frames"]]
+        o.airmass = datum["airmass"]
+        o.metadata = datum["metadata"]
+        return o
 
     def __avro_write__(self, buf: bytearray) -> None:
         try:

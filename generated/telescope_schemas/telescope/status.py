@@ -91,17 +91,17 @@ class TelescopeStatus(_model.AvroRecord):
 
     @classmethod
     def from_avro(cls, datum: _t.Mapping[str, _t.Any]) -> _t.Self:
-        return cls(
-            telescope_id=datum["telescope_id"],
-            reported_at=datum["reported_at"],
-            state=TelescopeState(datum["state"]),
-            pointing=_dec_union_1(datum["pointing"]),
-            active_instrument=_dec_union_3(datum["active_instrument"]),
-            local_sidereal_time=datum["local_sidereal_time"],
-            weather=WeatherConditions.from_avro(datum["weather"]),
-            alarms=datum["alarms"],
-            uptime_seconds=datum["uptime_seconds"],
-        )
+        o = cls.__new__(cls)
+        o.telescope_id = datum["telescope_id"]
+        o.reported_at = datum["reported_at"]
+        o.state = TelescopeState.__avro_symbols__[datum["state"]]
+        o.pointing = _dec_union_1(datum["pointing"])
+        o.active_instrument = _dec_union_3(datum["active_instrument"])
+        o.local_sidereal_time = datum["local_sidereal_time"]
+        o.weather = WeatherConditions.from_avro(datum["weather"])
+        o.alarms = datum["alarms"]
+        o.uptime_seconds = datum["uptime_seconds"]
+        return o
 
     def __avro_write__(self, buf: bytearray) -> None:
         try:
@@ -313,12 +313,12 @@ class WeatherConditions(_model.AvroRecord):
 
     @classmethod
     def from_avro(cls, datum: _t.Mapping[str, _t.Any]) -> _t.Self:
-        return cls(
-            temperature_c=datum["temperature_c"],
-            humidity_percent=datum["humidity_percent"],
-            wind_speed_ms=datum["wind_speed_ms"],
-            cloud_cover=datum["cloud_cover"],
-        )
+        o = cls.__new__(cls)
+        o.temperature_c = datum["temperature_c"]
+        o.humidity_percent = datum["humidity_percent"]
+        o.wind_speed_ms = datum["wind_speed_ms"]
+        o.cloud_cover = datum["cloud_cover"]
+        return o
 
     def __avro_write__(self, buf: bytearray) -> None:
         try:
@@ -408,7 +408,7 @@ def _dec_union_3(v: _t.Any) -> _ns_telescope_common.Instrument | None:
     if isinstance(v, tuple):
         name, v = v
         if name == "telescope.common.Instrument":
-            return _ns_telescope_common.Instrument(v)
+            return _ns_telescope_common.Instrument.__avro_symbols__[v]
         raise ValueError(f"unknown union branch {name!r}")
     if v is None:
         return v
@@ -419,7 +419,7 @@ def _dec_union_3(v: _t.Any) -> _ns_telescope_common.Instrument | None:
         "GUIDER",
         "UNKNOWN",
     ]:
-        return _ns_telescope_common.Instrument(v)
+        return _ns_telescope_common.Instrument.__avro_symbols__[v]
     raise ValueError(
         f"{type(v).__name__} value {v!r:.80} matches no branch of [null, telescope.common.Instrument]"
     )

@@ -1,0 +1,664 @@
+"""`make bench`: avrobind's generated code against the usual Python ways, in one process.
+
+Prints one table and writes it, with the machine and package versions, to bench/RESULTS.md.
+
+Codec rows (small, medium and large schemas of bench/schemas/): every contender runs in the
+same process, in interleaved rounds (the order rotates each round), and the median time per
+message of the rounds is reported; "x" columns are contender time / avrobind time (how many
+times faster avrobind is).
+
+- avrobind: a generated class through its serde (`SubjectSerde.serialize(obj)` -> framed
+  bytes; `deserialize(framed)` -> object), with the local registry.
+- reference: fastavro `schemaless_writer`/`schemaless_reader`, schema parsed once, on the
+  equivalent dict (UUID, datetime, Decimal objects; enum symbols; nested dicts). The writer
+  writes the same 5-byte header first, so both produce the same bytes.
+- dataclasses-avroschema: `serialize()` / `deserialize()` of hand-written AvroModels
+  (bench/models.py, checked to have the same schema).
+- confluent-kafka: `AvroSerializer` with `to_dict` / `AvroDeserializer` with `from_dict`,
+  against the same registry.
+- resolution: bytes written with an older version of the schema (one field fewer, or one
+  more), decoded by avrobind's serde (fastavro resolution, then generated `from_avro`) against
+  fastavro resolving the same bytes into a dict.
+
+Then: `avrobind generate` on 500 schemas (cold, and a no-op re-run), `avrobind sync` of 200
+subjects that are already registered, import time of a generated package of 100 records
+against the same classes written by hand, and produce+consume through tansu.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime
+import decimal
+import importlib
+import io
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import fastavro
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+SCHEMAS = BENCH / "schemas"
+RESULTS = BENCH / "RESULTS.md"
+PYTHON = sys.executable
+AVROBIND = [PYTHON, "-m", "codegen"]
+ROUNDS = 7
+HEADER_ID = 1
+
+sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(REPO))
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Registry:
+    """`avrobind registry serve` on a free port (stopped by its PID)."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = (workdir / f"registry-{self.port}.log").open("wb")
+        self.proc = subprocess.Popen(
+            [*AVROBIND, "registry", "serve", "--port", str(self.port)],
+            cwd=REPO,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        import httpx
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/subjects", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        raise RuntimeError("the registry did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        self.log.close()
+
+
+def timed(fn: Callable[[], object], n: int) -> float:
+    """Seconds per call of `fn` over `n` calls."""
+    start = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - start) / n
+
+
+def calibrate(fn: Callable[[], object], target: float = 0.05) -> int:
+    """How many calls take about `target` seconds."""
+    n = 1
+    while True:
+        elapsed = timed(fn, n) * n
+        if elapsed >= target / 4 or n >= 1_000_000:
+            return max(1, int(n * target / max(elapsed, 1e-9)))
+        n *= 4
+
+
+def interleaved(contenders: dict[str, Callable[[], object]]) -> dict[str, float]:
+    """Median seconds per call of each contender, over ROUNDS rounds in rotating order."""
+    counts = {name: calibrate(fn) for name, fn in contenders.items()}
+    samples: dict[str, list[float]] = {name: [] for name in contenders}
+    names = list(contenders)
+    for r in range(ROUNDS):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            samples[name].append(timed(contenders[name], counts[name]))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def run_timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, env=env, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+# --- the data ------------------------------------------------------------------------------
+
+
+def medium_values(i: int) -> dict[str, Any]:
+    return {
+        "event_id": uuid.UUID(int=(i * 0x9E3779B97F4A7C15) % 2**128),
+        "created_at": datetime.datetime(2024, 5, 1, 12, 30, 15, 123000, tzinfo=datetime.UTC)
+        + datetime.timedelta(seconds=i),
+        "status": ("NEW", "ACTIVE", "DONE", "FAILED")[i % 4],
+        "position": {"lat": 52.0 + i / 1000, "lon": 4.25 - i / 1000},
+        "tags": ["alpha", "beta", f"tag-{i}"],
+        "attributes": {"region": "eu-west-1", "tier": "gold"},
+        "note": None if i % 3 == 0 else f"note {i}",
+        "amount": decimal.Decimal(f"{1234 + i}.{i % 100:02d}"),
+        "count": i % 1000,
+        "score": 0.5 + i / 7,
+        "active": i % 2 == 0,
+        "name": f"medium record {i}",
+    }
+
+
+def values(kind: str) -> dict[str, Any]:
+    """The equivalent dict (what fastavro takes) of the benchmark message of `kind`."""
+    if kind == "small":
+        return {
+            "sensor_id": 1_234_567,
+            "name": "sensor-42",
+            "value": 21.5,
+            "active": True,
+            "count": 7,
+        }
+    if kind == "medium":
+        return medium_values(1)
+    return {"batch_id": "batch-0001", "items": [medium_values(i) for i in range(50)]}
+
+
+def to_model(models: Any, kind: str, v: dict[str, Any]) -> Any:
+    """The hand-written AvroModel of the values."""
+    if kind == "small":
+        return models.Small(**v)
+    if kind == "medium":
+        return models.Medium(
+            **{
+                **v,
+                "status": models.Status(v["status"]),
+                "position": models.Position(**v["position"]),
+            }
+        )
+    return models.Large(
+        batch_id=v["batch_id"], items=[to_model(models, "medium", m) for m in v["items"]]
+    )
+
+
+def natural_dict(obj: Any) -> Any:
+    """A generated object as a dict fastavro takes (`to_dict` for confluent-kafka's serializer)."""
+    if dataclasses.is_dataclass(obj):
+        return {f.name: natural_dict(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, list):
+        return [natural_dict(x) for x in obj]
+    if isinstance(obj, dict):
+        return {k: natural_dict(x) for k, x in obj.items()}
+    if hasattr(obj, "__avro_name__"):  # an enum member
+        return obj.value
+    return obj
+
+
+def older_schema(kind: str) -> Any:
+    """A previous version of the schema: `small` had one more field, `medium` one fewer."""
+    small = json.loads((SCHEMAS / "small.avsc").read_text())
+    medium = json.loads((SCHEMAS / "medium.avsc").read_text())
+    if kind == "small":
+        small["fields"].append({"name": "legacy_unit", "type": "string"})
+        return small
+    medium["fields"] = [f for f in medium["fields"] if f["name"] != "note"]
+    if kind == "medium":
+        return medium
+    large = json.loads((SCHEMAS / "large.avsc").read_text())
+    large["fields"][1]["type"]["items"] = medium
+    return large
+
+
+def full_schema(kind: str) -> Any:
+    schema = json.loads((SCHEMAS / f"{kind}.avsc").read_text())
+    if kind == "large":
+        schema["fields"][1]["type"]["items"] = json.loads((SCHEMAS / "medium.avsc").read_text())
+    return schema
+
+
+# --- codec rows ----------------------------------------------------------------------------
+
+
+def codec_rows(pkg: Any, registry: Registry) -> list[dict[str, Any]]:
+    from confluent_kafka.schema_registry import SchemaRegistryClient as ConfluentRegistry
+
+    registry_mod = importlib.import_module(f"{pkg.__name__}._runtime.registry")
+    client = registry_mod.SchemaRegistryClient(registry.url)
+    confluent = ConfluentRegistry({"url": registry.url})
+    rows = [codec_row(pkg, kind, client, confluent) for kind in ("small", "medium", "large")]
+    client.close()
+    return rows
+
+
+def codec_row(pkg: Any, kind: str, client: Any, confluent: Any) -> dict[str, Any]:
+    import models
+    from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
+    from confluent_kafka.serialization import MessageField, SerializationContext
+
+    serde_mod = importlib.import_module(f"{pkg.__name__}._runtime.serde")
+    cls = getattr(pkg, kind.capitalize())
+    schema = full_schema(kind)
+    parsed = fastavro.parse_schema(schema)
+    v = values(kind)
+    # The generated object, built from the dict as a service would (from_avro).
+    obj = cls.from_avro(v)
+    model = to_model(models, kind, v)
+    serde = serde_mod.SubjectSerde(serde_mod.RecordCodec(cls), f"bench-{kind}-value", client)
+    framed = serde.serialize(obj)
+    header = framed[:5]
+
+    def reference_encode(v: Any = v, parsed: Any = parsed, header: bytes = header) -> bytes:
+        out = io.BytesIO()
+        out.write(header)
+        fastavro.schemaless_writer(out, parsed, v)
+        return out.getvalue()
+
+    assert reference_encode() == framed, kind
+    assert model.serialize() == framed[5:], kind
+    ctx = SerializationContext(f"bench-{kind}", MessageField.VALUE)
+    serializer = AvroSerializer(
+        confluent,
+        json.dumps(schema),
+        lambda o, _ctx: natural_dict(o),
+        {"auto.register.schemas": True},
+    )
+    assert serializer(obj, ctx)[5:] == framed[5:], kind
+    deserializer = AvroDeserializer(
+        confluent, json.dumps(schema), lambda d, _ctx, cls=cls: cls.from_avro(d)
+    )
+    assert deserializer(framed, ctx) == obj and serde.deserialize(framed) == obj, kind
+
+    encode = interleaved(
+        {
+            "avrobind": lambda: serde.serialize(obj),
+            "reference": reference_encode,
+            "dataclasses-avroschema": model.serialize,
+            "confluent-kafka": lambda: serializer(obj, ctx),
+        }
+    )
+    body = framed[5:]
+
+    def reference_decode(framed: bytes = framed, parsed: Any = parsed) -> Any:
+        buf = io.BytesIO(framed)
+        buf.seek(5)
+        return fastavro.schemaless_reader(buf, parsed, None)
+
+    decode = interleaved(
+        {
+            "avrobind": lambda: serde.deserialize(framed),
+            "reference": reference_decode,
+            "dataclasses-avroschema": lambda: type(model).deserialize(body),
+            "confluent-kafka": lambda: deserializer(framed, ctx),
+        }
+    )
+    # Written with an older version: registered under another subject, read by `serde`.
+    old = older_schema(kind)
+    old_parsed = fastavro.parse_schema(old)
+    old_datum = dict(v)
+    if kind == "small":
+        old_datum["legacy_unit"] = "celsius"
+    elif kind == "medium":
+        old_datum.pop("note")
+    else:
+        old_datum["items"] = [{k: x for k, x in m.items() if k != "note"} for m in v["items"]]
+    old_id = client.register(f"bench-{kind}-old-value", json.dumps(old))
+    out = io.BytesIO()
+    out.write(b"\x00" + old_id.to_bytes(4, "big"))
+    fastavro.schemaless_writer(out, old_parsed, old_datum)
+    old_framed = out.getvalue()
+    resolved = serde.deserialize(old_framed)
+    assert isinstance(resolved, cls), kind
+
+    def reference_resolve(
+        old_framed: bytes = old_framed, old_parsed: Any = old_parsed, parsed: Any = parsed
+    ) -> Any:
+        buf = io.BytesIO(old_framed)
+        buf.seek(5)
+        return fastavro.schemaless_reader(buf, old_parsed, parsed)
+
+    resolution = interleaved(
+        {"avrobind": lambda: serde.deserialize(old_framed), "reference": reference_resolve}
+    )
+    return {
+        "kind": kind,
+        "size": len(framed),
+        "encode": encode,
+        "decode": decode,
+        "resolve": resolution,
+    }
+
+
+# --- generate, sync, import ----------------------------------------------------------------
+
+
+def event_schemas(directory: Path, count: int) -> list[str]:
+    """`count` medium-like records (each with its own enum and nested record), 25 per namespace."""
+    medium = json.loads((SCHEMAS / "medium.avsc").read_text())
+    names = []
+    for i in range(count):
+        s = json.loads(json.dumps(medium))
+        s["name"], s["namespace"] = f"Event{i}", f"bench.domain{i // 25}"
+        for f in s["fields"]:
+            if isinstance(f["type"], dict) and f["type"].get("type") in ("enum", "record"):
+                f["type"]["name"] += str(i)
+        path = directory / f"domain{i // 25}" / f"event{i}.avsc"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(s, indent=2))
+        names.append(f"{s['namespace']}.{s['name']}")
+    return names
+
+
+def generate_times(work: Path) -> tuple[float, float]:
+    schemas = work / "gen500"
+    event_schemas(schemas, 500)
+    env = {**os.environ, "XDG_CACHE_HOME": str(work / "cache")}
+    cmd = [
+        *AVROBIND,
+        "generate",
+        "--schemas",
+        str(schemas),
+        "--out",
+        str(work / "gen500-out"),
+        "--package",
+        "events",
+    ]
+    cold = run_timed(cmd, REPO, env)
+    noop = statistics.median(run_timed(cmd, REPO, env) for _ in range(3))
+    return cold, noop
+
+
+def sync_time(work: Path, registry: Registry) -> float:
+    project = work / "sync-project"
+    names = event_schemas(project / "avsc", 100)
+    topics = "".join(
+        f'\n[tool.avrobind.topics."bench.topic{i}"]\nvalue = "{name}"\nkey = "string"\n'
+        for i, name in enumerate(names)
+    )
+    (project / "pyproject.toml").write_text(
+        f'[tool.avrobind]\nschemas = "avsc"\nout = "generated"\npackage = "syncbench"\n'
+        f'registry = "{registry.url}"\ncompatibility = "BACKWARD"\n{topics}'
+    )
+    cmd = [*AVROBIND, "sync", "--registry", registry.url]
+    run_timed(cmd, project)  # registers the 200 subjects
+    return statistics.median(run_timed(cmd, project) for _ in range(3))
+
+
+def hand_written_module(names: list[str]) -> str:
+    lines = [
+        "import dataclasses, datetime, enum, uuid",
+        "from dataclasses_avroschema import AvroModel, types",
+    ]
+    for i, _ in enumerate(names):
+        lines += [
+            f"class Status{i}(enum.Enum):",
+            '    NEW = "NEW"\n    ACTIVE = "ACTIVE"\n    DONE = "DONE"\n    FAILED = "FAILED"',
+            "@dataclasses.dataclass(kw_only=True)",
+            f"class Position{i}(AvroModel):",
+            "    lat: float\n    lon: float",
+            f'    class Meta:\n        namespace = "bench.domain{i // 25}"',
+            "@dataclasses.dataclass(kw_only=True)",
+            f"class Event{i}(AvroModel):",
+            "    event_id: uuid.UUID\n    created_at: datetime.datetime",
+            f"    status: Status{i}\n    position: Position{i}",
+            "    tags: list[str]\n    attributes: dict[str, str]\n    note: str | None = None",
+            "    amount: types.condecimal(max_digits=12, decimal_places=2)",
+            "    count: types.Int32\n    score: float\n    active: bool\n    name: str",
+            f'    class Meta:\n        namespace = "bench.domain{i // 25}"',
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def import_times(work: Path) -> tuple[float, float]:
+    schemas = work / "import100"
+    names = event_schemas(schemas, 100)
+    out = work / "import-out"
+    subprocess.run(
+        [
+            *AVROBIND,
+            "generate",
+            "--schemas",
+            str(schemas),
+            "--out",
+            str(out),
+            "--package",
+            "gen100",
+        ],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
+    (out / "hand100.py").write_text(hand_written_module(names))
+    # Shared dependencies are imported first: the time is each package's own.
+    probe = (
+        "import sys, time; sys.path.insert(0, {out!r}); import fastavro, dataclasses_avroschema, decimal, uuid;"
+        "t = time.perf_counter(); import {mod}; print(time.perf_counter() - t)"
+    )
+    samples: dict[str, list[float]] = {"gen100": [], "hand100": []}
+    # Bytecode caches written once, as after installation (pip compiles on install).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    for mod in samples:
+        subprocess.run(
+            [PYTHON, "-c", probe.format(out=str(out), mod=mod)],
+            check=True,
+            capture_output=True,
+            env=env,
+        )
+    for _ in range(ROUNDS):
+        for mod, found in samples.items():
+            result = subprocess.run(
+                [PYTHON, "-c", probe.format(out=str(out), mod=mod)],
+                check=True,
+                capture_output=True,
+                text=True,
+                env=env,
+            )
+            found.append(float(result.stdout.strip()))
+    return statistics.median(samples["gen100"]), statistics.median(samples["hand100"])
+
+
+# --- end to end through tansu --------------------------------------------------------------
+
+
+def start_tansu(work: Path) -> tuple[subprocess.Popen[bytes], str]:
+    from tests.fixtures_kafka import KafkaBroker
+
+    broker = KafkaBroker(work / "tansu.log").wait_ready()
+    return broker._proc, broker.bootstrap
+
+
+async def end_to_end(
+    pkg: Any, bootstrap: str, registry: Registry, count: int
+) -> tuple[float, float]:
+    """Messages per second of produce + consume: generated classes, and aiokafka on bytes."""
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+    from tests.fixtures_kafka import GROUP_OPTIONS, create_topic
+
+    objs = [pkg.Medium.from_avro(medium_values(i)) for i in range(count)]
+    warm = pkg.Medium.from_avro(medium_values(count))
+    topic = "bench.medium"
+    await create_topic(bootstrap, topic)
+    await create_topic(bootstrap, "bench.raw")
+
+    # avrobind: the generated producer and consumer (encode and decode included).
+    async with pkg.BenchMediumProducer(bootstrap, registry.url, linger_ms=5) as producer:
+        await producer.send(warm, key="warm")  # registration and metadata, untimed
+        start = time.perf_counter()
+        await producer.send_batch(objs)
+        produce = time.perf_counter() - start
+    got = 0
+    async with pkg.BenchMediumConsumer(
+        bootstrap,
+        registry.url,
+        group_id="bench-avro",
+        auto_offset_reset="earliest",
+        **GROUP_OPTIONS,
+    ) as consumer:
+        iterator = consumer.__aiter__()
+        await iterator.__anext__()  # the warm-up message: the group has joined
+        start = time.perf_counter()
+        while got < count:
+            record = await iterator.__anext__()
+            assert isinstance(record.value, pkg.Medium)
+            got += 1
+        consume = time.perf_counter() - start
+    avro_rate = count / (produce + consume)
+
+    # aiokafka with the same messages already encoded (no Avro work at all).
+    framed = [pkg.Medium.serialize(o) for o in objs]
+    raw_producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
+    await raw_producer.start()
+    try:
+        await (await raw_producer.send("bench.raw", b"warm", key=b"warm"))
+        start = time.perf_counter()
+        futures = [await raw_producer.send("bench.raw", data, key=None) for data in framed]
+        await asyncio.gather(*futures)
+        produce = time.perf_counter() - start
+    finally:
+        await raw_producer.stop()
+    raw_consumer = AIOKafkaConsumer(
+        "bench.raw",
+        bootstrap_servers=bootstrap,
+        group_id="bench-raw",
+        auto_offset_reset="earliest",
+        **GROUP_OPTIONS,
+    )
+    await raw_consumer.start()
+    try:
+        await raw_consumer.getone()
+        got = 0
+        start = time.perf_counter()
+        while got < count:
+            await raw_consumer.getone()
+            got += 1
+        consume = time.perf_counter() - start
+    finally:
+        await raw_consumer.stop()
+    return avro_rate, count / (produce + consume)
+
+
+# --- report --------------------------------------------------------------------------------
+
+
+def versions() -> str:
+    from importlib.metadata import version
+
+    names = ["fastavro", "dataclasses-avroschema", "confluent-kafka", "aiokafka", "black", "httpx"]
+    return ", ".join(f"{n} {version(n)}" for n in names)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, CPython {platform.python_version()}"
+
+
+def table(rows: list[dict[str, Any]], extra: dict[str, Any]) -> str:
+    def rate(seconds: float) -> str:
+        return f"{1 / seconds:,.0f}"
+
+    def ratio(row: dict[str, Any], way: str, name: str) -> str:
+        return f"{row[way][name] / row[way]['avrobind']:.2f}x"
+
+    out = [
+        "| schema | way | avrobind msg/s | reference msg/s | vs reference | vs dataclasses-avroschema | vs confluent-kafka |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        for way in ("encode", "decode"):
+            out.append(
+                f"| {row['kind']} ({row['size']} B) | {way} | {rate(row[way]['avrobind'])} | {rate(row[way]['reference'])} "
+                f"| {ratio(row, way, 'reference')} | {ratio(row, way, 'dataclasses-avroschema')} "
+                f"| {ratio(row, way, 'confluent-kafka')} |"
+            )
+        out.append(
+            f"| {row['kind']} | decode, older writer (resolution) | {rate(row['resolve']['avrobind'])} "
+            f"| {rate(row['resolve']['reference'])} | {ratio(row, 'resolve', 'reference')} | | |"
+        )
+    out += [
+        "",
+        "| measure | result | bar |",
+        "|---|---:|---|",
+        f"| `generate`, 500 schemas, cold | {extra['generate_cold']:.2f} s | < 10 s |",
+        f"| `generate`, 500 schemas, no-op re-run | {extra['generate_noop']:.2f} s | < 1 s |",
+        f"| `sync`, 200 subjects already registered | {extra['sync']:.2f} s | < 2 s |",
+        f"| import, generated package of 100 records | {extra['import_gen'] * 1000:.0f} ms | |",
+        f"| import, the same classes hand-written (AvroModel) | {extra['import_hand'] * 1000:.0f} ms | |",
+        f"| import ratio generated / hand-written | {extra['import_gen'] / extra['import_hand']:.2f}x | <= 1.5x |",
+        f"| produce+consume through tansu, generated classes (medium) | {extra['e2e_avro']:,.0f} msg/s | |",
+        f"| produce+consume through tansu, aiokafka on pre-encoded bytes | {extra['e2e_raw']:,.0f} msg/s | |",
+    ]
+    return "\n".join(out) + "\n"
+
+
+def main() -> None:
+    started = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix="avrobind-bench-"))
+    registry = Registry(work)
+    broker: subprocess.Popen[bytes] | None = None
+    try:
+        config = work / "bench.toml"
+        config.write_text(
+            f'[tool.avrobind]\nschemas = "{SCHEMAS}"\nout = "{work / "pkg"}"\npackage = "avrobind_bench"\n'
+            f'registry = "{registry.url}"\n\n[tool.avrobind.topics."bench.medium"]\nvalue = "bench.Medium"\nkey = "string"\n'
+        )
+        subprocess.run(
+            [*AVROBIND, "generate", "--config", str(config)],
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+        )
+        sys.path.insert(0, str(work / "pkg"))
+        pkg = importlib.import_module("avrobind_bench")
+
+        print("codecs...", file=sys.stderr)
+        rows = codec_rows(pkg, registry)
+        extra: dict[str, Any] = {}
+        print("generate...", file=sys.stderr)
+        extra["generate_cold"], extra["generate_noop"] = generate_times(work)
+        print("sync...", file=sys.stderr)
+        extra["sync"] = sync_time(work, registry)
+        print("import...", file=sys.stderr)
+        extra["import_gen"], extra["import_hand"] = import_times(work)
+        print("tansu...", file=sys.stderr)
+        broker, bootstrap = start_tansu(work)
+        extra["e2e_avro"], extra["e2e_raw"] = asyncio.run(
+            end_to_end(pkg, bootstrap, registry, 20_000)
+        )
+    finally:
+        if broker is not None:
+            broker.terminate()
+            broker.wait(timeout=10)
+        registry.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    text = table(rows, extra)
+    print(text)
+    elapsed = time.perf_counter() - started
+    RESULTS.write_text(
+        "# Benchmark results\n\n"
+        "Written by `make bench` (`bench/run.py`; its docstring says what each row measures). "
+        "Throughputs are medians of interleaved rounds in one process; `x` = how many times "
+        "faster avrobind is (contender time / avrobind time).\n\n"
+        f"- Machine: {machine()}\n- Packages: {versions()}\n- Run: {time.strftime('%Y-%m-%d')}, "
+        f"{elapsed:.0f} s\n\n" + text
+    )
+
+
+if __name__ == "__main__":
+    main()
