@@ -35,7 +35,7 @@ BODY_INDENT = 8
 LINE_LENGTH = 88
 
 
-def _lit(text: str) -> str:
+def literal(text: str) -> str:
     """A string literal as black writes it."""
     return normalize_string_quotes(repr(text))
 
@@ -43,17 +43,20 @@ def _lit(text: str) -> str:
 _MODE = black.Mode(target_versions={black.TargetVersion.PY311}, line_length=LINE_LENGTH)  # type: ignore[attr-defined]
 
 
-def formatted(lines: list[str]) -> list[str]:
-    """A method body as black formats it (indented by 8 once in place).
+def formatted(lines: list[str], indent: int = BODY_INDENT) -> list[str]:
+    """A function body as black formats it, once indented by `indent` (8: a method).
 
     Bodies are emitted formatted; the rare one with a line too long (long names) is run
     through black alone, which formats it as it would inside the module.
     """
-    if all(len(line) + BODY_INDENT <= LINE_LENGTH for line in lines):
+    if all(len(line) + indent <= LINE_LENGTH for line in lines):
         return lines
-    source = "class _C:\n    def _f(self):\n" + "".join(f"        {line}\n" for line in lines)
-    out = black.format_str(source, mode=_MODE).splitlines()[2:]
-    return [line[BODY_INDENT:] for line in out]
+    pad = " " * indent
+    head = "class _C:\n    def _f(self):\n" if indent == 8 else "def _f():\n"
+    # (A dict display keeps its lines thanks to its magic trailing comma.)
+    source = head + "".join(f"{pad}{line}\n" for line in lines)
+    out = black.format_str(source, mode=_MODE).splitlines()[head.count("\n") :]
+    return [line[indent:] for line in out]
 
 
 def _is_null(t: m.Type) -> bool:
@@ -101,7 +104,7 @@ class RecordCodec:
             self.enc(f.type, x, body)
             out += ["    " + line for line in body]
             out.append(f"except {c}.FAILURES as e:")
-            out.append(f"    {c}.field_error(e, {_lit(self.name)}, {_lit(attr)})")
+            out.append(f"    {c}.field_error(e, {literal(self.name)}, {literal(attr)})")
         return out or ["pass"]
 
     def enc(self, t: m.Type, x: str, out: list[str]) -> None:
@@ -283,7 +286,7 @@ class RecordCodec:
                 self.enc(written, x, body)
             out += ["    " + line for line in body]
         out.append("else:")
-        out.append(f"    raise {c}.no_branch({x}, {_lit(_describe(u))})")
+        out.append(f"    raise {c}.no_branch({x}, {literal(_describe(u))})")
 
     # -- decoder -----------------------------------------------------------------------------
 
@@ -328,7 +331,7 @@ class RecordCodec:
                 out += [
                     "b = data[pos]",
                     f"if b >= {2 * count} or b & 1:",
-                    f"    raise {c}.bad_index(b, {_lit(t.fullname)})",
+                    f"    raise {c}.bad_index(b, {literal(t.fullname)})",
                     f"{target} = {cls}.__avro_members__[b >> 1]",
                     "pos += 1",
                 ]
@@ -337,7 +340,7 @@ class RecordCodec:
                 out += [
                     f"{i}, pos = {c}.read_long(data, pos)",
                     f"if not 0 <= {i} < {count}:",
-                    f"    raise {c}.bad_index({i}, {_lit(t.fullname)})",
+                    f"    raise {c}.bad_index({i}, {literal(t.fullname)})",
                     f"{target} = {cls}.__avro_members__[{i}]",
                 ]
         elif isinstance(t, m.Record):
@@ -469,4 +472,4 @@ class RecordCodec:
             out.append(f"{'if' if n == 0 else 'elif'} {test}:")
             out += ["    " + line for line in text.split("\n")]
         out.append("else:")
-        out.append(f"    raise {c}.bad_index({index}, {_lit(_describe(u))})")
+        out.append(f"    raise {c}.bad_index({index}, {literal(_describe(u))})")

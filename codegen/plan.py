@@ -86,6 +86,10 @@ class PyHelper:
     returns: str
     body: list[str]
 
+    @property
+    def marker(self) -> str:
+        return f"helper.{self.name}"
+
 
 @dataclass
 class PyModule:
@@ -231,7 +235,7 @@ class _Planner:
                     factory=factory,
                     doc=f.doc,
                     enc=ctx.enc(f.type, f"self.{attr}", 0),
-                    dec=ctx.dec(f.type, f"datum[{f.name!r}]", 0),
+                    dec=ctx.dec(f.type, f"datum[{codecs.literal(f.name)}]", 0),
                 )
             )
         # Field names may have been escaped against module aliases created while planning the
@@ -241,6 +245,11 @@ class _Planner:
         cls.read_body = codec.read_body()
         cls.spliced[f"{cls.name}.write"] = codecs.formatted(cls.write_body)
         cls.spliced[f"{cls.name}.read"] = codecs.formatted(cls.read_body)
+        # `to_avro` and `from_avro`: the conversions to and from fastavro's datum.
+        to_avro = ["return {", *(f"    {codecs.literal(f.avro_name)}: {f.enc}," for f in cls.fields), "}"]
+        from_avro = ["o = cls.__new__(cls)", *(f"o.{f.attr} = {f.dec}" for f in cls.fields), "return o"]
+        cls.spliced[f"{cls.name}.to_avro"] = codecs.formatted(to_avro if cls.fields else ["return {}"])
+        cls.spliced[f"{cls.name}.from_avro"] = codecs.formatted(from_avro if cls.fields else ["return cls.__new__(cls)"])
 
 
 class _Ctx:
@@ -456,7 +465,7 @@ class _Ctx:
             cond = self.branch_check(b, "v")
             value = self.enc(b, "v", 0)
             if isinstance(b, m.Named):
-                value = f"({b.fullname!r}, {value})"
+                value = f"({codecs.literal(b.fullname)}, {value})"
             lines.append(f"if {cond}:")
             lines.append(f"    return {value}")
         lines.append(f"raise TypeError(f\"{{type(v).__name__}} value {{v!r:.80}} matches no branch of {_short(u)}\")")
@@ -470,10 +479,8 @@ class _Ctx:
             lines.append("if isinstance(v, tuple):")
             lines.append("    name, v = v")
             for nb in named:
-                value = self.dec(nb, "v", 0)
-                if value == "v":  # unpacked from a tuple, `v` is Any to type checkers
-                    value = f"{self.use('typing')}.cast({self.hint(nb)}, v)"
-                lines.append(f"    if name == {nb.fullname!r}:")
+                value = self.typed_dec(nb, from_tuple=True)
+                lines.append(f"    if name == {codecs.literal(nb.fullname)}:")
                 lines.append(f"        return {value}")
             lines.append("    raise ValueError(f\"unknown union branch {name!r}\")")
         for b in branches:
@@ -486,17 +493,27 @@ class _Ctx:
         for nb in named:
             if isinstance(nb, m.Record):
                 names = tuple(sorted(f.name for f in nb.fields if not f.has_default))
-                fits = f" and all(k in v for k in {names!r})" if names else ""
+                keys = "(" + ", ".join(codecs.literal(k) for k in names) + (",)" if len(names) == 1 else ")")
+                fits = f" and all(k in v for k in {keys})" if names else ""
                 lines.append(f"if isinstance(v, dict){fits}:")
             elif isinstance(nb, m.Enum):
-                lines.append(f"if isinstance(v, str) and v in {nb.symbols!r}:")
+                symbols = "[" + ", ".join(codecs.literal(sym) for sym in nb.symbols) + "]"
+                lines.append(f"if isinstance(v, str) and v in {symbols}:")
             elif isinstance(nb.logical, m.Logical) and nb.logical.name == "decimal":
                 lines.append(f"if {self.logical_check(nb.logical, 'v')}:")
             else:
                 lines.append(f"if isinstance(v, bytes) and len(v) == {nb.size}:")
-            lines.append(f"    return {self.dec(nb, 'v', 0)}")
+            lines.append(f"    return {self.typed_dec(nb, from_tuple=False)}")
         lines.append(f"raise ValueError(f\"{{type(v).__name__}} value {{v!r:.80}} matches no branch of {_short(u)}\")")
         return lines
+
+    def typed_dec(self, nb: m.Record | m.Enum | m.Fixed, *, from_tuple: bool) -> str:
+        """`dec` of a named branch's value `v`, typed for a return statement (`v` unpacked from
+        a tuple, and an enum looked up by symbol, are Any to type checkers)."""
+        value = self.dec(nb, "v", 0)
+        if (value == "v" and from_tuple) or isinstance(nb, m.Enum):
+            value = f"{self.use('typing')}.cast({self.hint(nb)}, {value})"
+        return value
 
     def branch_check(self, b: m.Type, v: str) -> str:
         """Is the Python value `v` valid for branch `b` (as fastavro's validation decides)?"""

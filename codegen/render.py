@@ -19,6 +19,7 @@ import jinja2
 from black.strings import normalize_string_quotes, str_width
 
 import codegen
+from codegen import codecs
 from codegen.plan import IMPORT_ALIASES, Plan, PyModule
 
 RUNTIME_DIR = Path(codegen.__file__).parent / "runtime"
@@ -166,11 +167,14 @@ def _format_all(sources: list[tuple[str, str]]) -> list[str]:
 
 
 def _splice_bodies(code: str, mod: PyModule) -> str:
-    """Put the pre-formatted codec bodies (see codecs.py) in place of their markers."""
+    """Put the pre-formatted bodies (see codecs.py) in place of their markers."""
     for cls in mod.records:
         for marker, body in cls.spliced.items():
             text = "".join(f"        {line}\n" for line in body)
             code = code.replace(f"        pass  # avrobind: {marker}\n", text, 1)
+    for helper in mod.helpers:
+        text = "".join(f"    {line}\n" for line in codecs.formatted(helper.body, 4))
+        code = code.replace(f"    pass  # avrobind: {helper.marker}\n", text, 1)
     return code
 
 

@@ -408,7 +408,10 @@ def _dec_union_3(v: _t.Any) -> _ns_telescope_common.Instrument | None:
     if isinstance(v, tuple):
         name, v = v
         if name == "telescope.common.Instrument":
-            return _ns_telescope_common.Instrument.__avro_symbols__[v]
+            return _t.cast(
+                _ns_telescope_common.Instrument,
+                _ns_telescope_common.Instrument.__avro_symbols__[v],
+            )
         raise ValueError(f"unknown union branch {name!r}")
     if v is None:
         return v
@@ -419,7 +422,10 @@ def _dec_union_3(v: _t.Any) -> _ns_telescope_common.Instrument | None:
         "GUIDER",
         "UNKNOWN",
     ]:
-        return _ns_telescope_common.Instrument.__avro_symbols__[v]
+        return _t.cast(
+            _ns_telescope_common.Instrument,
+            _ns_telescope_common.Instrument.__avro_symbols__[v],
+        )
     raise ValueError(
         f"{type(v).__name__} value {v!r:.80} matches no branch of [null, telescope.common.Instrument]"
     )
