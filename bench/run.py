@@ -603,8 +603,48 @@ def table(rows: list[dict[str, Any]], extra: dict[str, Any]) -> str:
         f"| import ratio generated / hand-written | {extra['import_gen'] / extra['import_hand']:.2f}x | <= 1.5x |",
         f"| produce+consume through tansu, generated classes (medium) | {extra['e2e_avro']:,.0f} msg/s | |",
         f"| produce+consume through tansu, aiokafka on pre-encoded bytes | {extra['e2e_raw']:,.0f} msg/s | |",
+        "",
+        *bars(rows, extra),
     ]
     return "\n".join(out) + "\n"
+
+
+# (what, way, contender, at least) for the codec bars of DESIGN.md, on every schema.
+CODEC_BARS = [
+    ("encode vs reference", "encode", "reference", 2.0),
+    ("encode vs dataclasses-avroschema", "encode", "dataclasses-avroschema", 7.0),
+    ("encode vs confluent-kafka", "encode", "confluent-kafka", 2.5),
+    ("decode vs reference", "decode", "reference", 1.3),
+    ("decode vs dataclasses-avroschema", "decode", "dataclasses-avroschema", 9.0),
+    ("decode vs confluent-kafka", "decode", "confluent-kafka", 4.0),
+    ("decode, older writer, vs reference", "resolve", "reference", 0.85),
+]
+
+
+def bars(rows: list[dict[str, Any]], extra: dict[str, Any]) -> list[str]:
+    """The quality bars of DESIGN.md: the worst schema of each, and whether it is met."""
+    out = ["| bar (DESIGN.md) | small | medium | large | met |", "|---|---:|---:|---:|---|"]
+    for what, way, name, least in CODEC_BARS:
+        ratios = [row[way][name] / row[way]["avrobind"] for row in rows]
+        cells = " | ".join(f"{r:.2f}x" for r in ratios)
+        met = (
+            "yes"
+            if min(ratios) >= least
+            else "no: "
+            + ", ".join(row["kind"] for row, r in zip(rows, ratios, strict=True) if r < least)
+        )
+        out.append(f"| {what} >= {least}x | {cells} | {met} |")
+    others = [
+        ("generate 500 schemas < 10 s", extra["generate_cold"] < 10),
+        ("generate no-op re-run < 1 s", extra["generate_noop"] < 1),
+        ("sync 200 registered subjects < 2 s", extra["sync"] < 2),
+        (
+            "import 100 records <= 1.5x hand-written",
+            extra["import_gen"] / extra["import_hand"] <= 1.5,
+        ),
+    ]
+    out += [f"| {what} | | | | {'yes' if ok else 'no'} |" for what, ok in others]
+    return out
 
 
 def main() -> None:
