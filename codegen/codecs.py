@@ -190,7 +190,12 @@ class RecordCodec:
 
     def enc_len(self, n: str) -> list[str]:
         """A length: one byte when below 64, as most are."""
-        return [f"if {n} < 64:", f"    buf.append({n} << 1)", "else:", f"    {self.codec}.write_len(buf, {n})"]
+        return [
+            f"if {n} < 64:",
+            f"    buf.append({n} << 1)",
+            "else:",
+            f"    {self.codec}.write_len(buf, {n})",
+        ]
 
     def enc_string(self, x: str, out: list[str]) -> None:
         raw = self.tmp("s")
@@ -431,7 +436,11 @@ class RecordCodec:
         else:
             n = self.tmp("t")
             self.dec_long(n, out)
-            convert = {"date": "from_days", "time-millis": "from_time_millis", "time-micros": "from_time_micros"}
+            convert = {
+                "date": "from_days",
+                "time-millis": "from_time_millis",
+                "time-micros": "from_time_micros",
+            }
             if name not in convert:
                 raise ValueError(f"{name} on {base}")
             out.append(f"{target} = {c}.{convert[name]}({n})")
@@ -468,7 +477,9 @@ class RecordCodec:
             self.dec(b, target, body)
             bodies.setdefault("\n".join(body), []).append(i << shift)
         for n, (text, indexes) in enumerate(bodies.items()):
-            test = f"{index} == {indexes[0]}" if len(indexes) == 1 else f"{index} in {tuple(indexes)}"
+            test = (
+                f"{index} == {indexes[0]}" if len(indexes) == 1 else f"{index} in {tuple(indexes)}"
+            )
             out.append(f"{'if' if n == 0 else 'elif'} {test}:")
             out += ["    " + line for line in text.split("\n")]
         out.append("else:")

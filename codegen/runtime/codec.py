@@ -61,7 +61,9 @@ class EncodeError(SerializationError):
     double, got str``.
     """
 
-    def __init__(self, reason: str, record: str | None = None, fields: list[str] | None = None) -> None:
+    def __init__(
+        self, reason: str, record: str | None = None, fields: list[str] | None = None
+    ) -> None:
         self.reason = reason
         self.record = record
         self.fields: list[str] = fields or []
@@ -332,10 +334,14 @@ def unscaled(value: Any, precision: int, scale: int) -> int:
     else:
         n, rest = divmod(num * (_POW10[scale] if scale < 80 else _pow10(scale)), den)
         if rest:
-            raise EncodeError(f"decimal {value} has more than {scale} digits after the point (scale {scale})")
+            raise EncodeError(
+                f"decimal {value} has more than {scale} digits after the point (scale {scale})"
+            )
     limit = _POW10[precision] if precision < 80 else _pow10(precision)
     if not -limit < n < limit:
-        raise EncodeError(f"decimal {value} needs more than {precision} digits (precision {precision})")
+        raise EncodeError(
+            f"decimal {value} needs more than {precision} digits (precision {precision})"
+        )
     return n
 
 
@@ -607,8 +613,7 @@ def decode(cls: type[T], data: bytes, pos: int = 0) -> tuple[T, int]:
         return cls.__avro_read__(data, pos)  # type: ignore[attr-defined, no-any-return]
     except (EOFError, IndexError, struct.error) as exc:
         raise TruncatedMessageError(
-            f"the Avro body ends early: {len(data) - pos} bytes are not a whole "
-            f"{cls.__name__}",
+            f"the Avro body ends early: {len(data) - pos} bytes are not a whole {cls.__name__}",
             size=len(data),
         ) from exc
     except (ValueError, TypeError, OverflowError, RecursionError, _decimal.InvalidOperation) as exc:
