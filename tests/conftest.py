@@ -6,6 +6,8 @@ import os
 
 from hypothesis import HealthCheck, settings
 
+from tests.fixtures_corpus import corpus_packages  # noqa: F401  (a session fixture, found by name)
+
 # Property tests are bounded by example counts, never by time: machines are noisy.
 settings.register_profile(
     "avrobind",

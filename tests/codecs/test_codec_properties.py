@@ -20,14 +20,13 @@ from hypothesis import strategies as st
 from codegen.errors import InputErrors
 from tests.avro_strategies import avro_schema_files, avro_schemas
 from tests.codecs.codec_support import check_record
+from tests.fixtures_corpus import CorpusPackage
 from tests.generator import oracle
 from tests.generator.gen_support import (
     CORPUS,
-    corpus_groups,
     corpus_manifest,
     generate_files,
     generated_types,
-    group_files,
     import_package,
     unique_package,
     write_schemas,
@@ -77,23 +76,9 @@ NO_FINITE_VALUE = {"apache-avro/lang/c/tests/schema_tests/pass/namespace_fullnam
 ENTRIES = corpus_manifest()
 
 
-@pytest.fixture(scope="session")
-def corpus_types(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, type]]:
-    """Corpus entry path -> its package's generated types (by Avro full name)."""
-    out = tmp_path_factory.mktemp("codec-corpus")
-    by_entry: dict[str, dict[str, type]] = {}
-    for i, members in enumerate(corpus_groups()):
-        name = f"codec_corpus_{i}"
-        generate_files(group_files(members), out, name)
-        types = generated_types(import_package(out, name))
-        for e in members:
-            by_entry[e["path"]] = types
-    return by_entry
-
-
 @pytest.mark.parametrize("entry", ENTRIES, ids=[e["path"] for e in ENTRIES])
-def test_corpus(entry: dict[str, Any], corpus_types: dict[str, dict[str, type]]) -> None:
-    types = corpus_types[entry["path"]]
+def test_corpus(entry: dict[str, Any], corpus_packages: dict[str, CorpusPackage]) -> None:
+    types = corpus_packages[entry["path"]].types
     sources = oracle.load_json(CORPUS / p for p in [*entry.get("needs", []), entry["path"]])
     named = oracle.parse_sources(sources)
     rng = random.Random(entry["path"])

@@ -12,48 +12,19 @@ import json
 import random
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import fastavro
 import pytest
 
 from codegen.runtime.datagen import DatagenError, random_datum
+from tests.fixtures_corpus import CorpusPackage
 from tests.generator import oracle
-from tests.generator.gen_support import (
-    CORPUS,
-    corpus_groups,
-    corpus_manifest,
-    generate_files,
-    generated_types,
-    group_files,
-    import_package,
-)
+from tests.generator.gen_support import CORPUS, corpus_manifest
 
 # A schema whose only values are infinitely deep (a record that must contain itself): it has
 # a class, but no datum exists to round-trip.
 NO_FINITE_VALUE = {"apache-avro/lang/c/tests/schema_tests/pass/namespace_fullname.avsc"}
-
-
-class CorpusPackage:
-    def __init__(self, root: Path, name: str, members: list[dict[str, Any]]) -> None:
-        self.root, self.name, self.members = root, name, members
-        self.module = import_package(root, name)
-        self.types = generated_types(self.module)
-
-
-@pytest.fixture(scope="session")
-def corpus_packages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CorpusPackage]:
-    """The corpus generated into a few packages (by non-colliding groups); entry path -> package."""
-    out = tmp_path_factory.mktemp("corpus")
-    by_entry: dict[str, CorpusPackage] = {}
-    for i, members in enumerate(corpus_groups()):
-        name = f"corpus_group_{i}"
-        generate_files(group_files(members), out, name)
-        pkg = CorpusPackage(out, name, members)
-        for e in members:
-            by_entry[e["path"]] = pkg
-    return by_entry
 
 
 ENTRIES = corpus_manifest()
