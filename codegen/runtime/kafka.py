@@ -180,7 +180,33 @@ class _Stopped(Exception):
 # --- producer -------------------------------------------------------------------------------
 
 
-class AvroProducer(Generic[K, V]):
+class _Lifecycle:
+    """`async with`: start (stopping again if starting fails), then stop on the way out."""
+
+    async def start(self) -> None:
+        raise NotImplementedError
+
+    async def stop(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        try:
+            await self.start()
+        except BaseException:
+            await self.stop()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+
+class AvroProducer(_Lifecycle, Generic[K, V]):
     """Sends typed values (and keys) of one topic, Avro-encoded in the Confluent wire format.
 
     ``registry`` may be an ``AsyncSchemaRegistryClient`` (shared, not closed here), a
@@ -241,22 +267,6 @@ class AvroProducer(Generic[K, V]):
                 await producer.stop()
         finally:
             await self.serde.aclose()
-
-    async def __aenter__(self) -> Self:
-        try:
-            await self.start()
-        except BaseException:
-            await self.stop()
-            raise
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     def _encode(self, value: V, key: K | None) -> tuple[bytes, bytes | None]:
         data = self.serde.value.serialize_now(value)
@@ -347,7 +357,7 @@ class _RebalanceListener:
 ConsumerRebalanceListener.register(_RebalanceListener)
 
 
-class AvroConsumer(Generic[K, V]):
+class AvroConsumer(_Lifecycle, Generic[K, V]):
     """Consumes typed records of one topic in a consumer group, at least once.
 
     See the module docstring for commits and ``on_error``. ``registry`` is as for
@@ -460,22 +470,6 @@ class AvroConsumer(Generic[K, V]):
                     await dlq.stop()
             finally:
                 await self.serde.aclose()
-
-    async def __aenter__(self) -> Self:
-        try:
-            await self.start()
-        except BaseException:
-            await self.stop()
-            raise
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     # -- consuming
 
