@@ -10,12 +10,10 @@ compare the self-contained form.
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from codegen.config import Config
@@ -108,9 +106,8 @@ def _build(
 ) -> SubjectSchema:
     schema = standalone(named)
     if providers:
-        expander = _ReferencingExpander(providers, named.loc.file)
-        registered = expander.named(named, "")
-        refs = tuple(expander.references)
+        registered, found = _referencing(named, providers)
+        refs = tuple(found)
     else:
         registered, refs = schema, ()
     return SubjectSchema(
@@ -171,9 +168,7 @@ def _dependency_order(providers: dict[str, m.Named], config: Config) -> list[m.N
     roots = {r.fullname: r for r in providers.values()}
     deps: dict[str, list[str]] = {}
     for name, root in roots.items():
-        expander = _ReferencingExpander(providers, root.loc.file)
-        expander.named(root, "")
-        deps[name] = expander.references
+        deps[name] = _referencing(root, providers)[1]
     order: list[m.Named] = []
     state: dict[str, int] = {}  # 1 visiting, 2 done
 
@@ -206,59 +201,23 @@ def _dependency_order(providers: dict[str, m.Named], config: Config) -> list[m.N
     return order
 
 
-class _ReferencingExpander:
-    """`standalone`, except that shared types from other files are named, not inlined."""
+def _referencing(named: m.Named, providers: dict[str, m.Named]) -> tuple[Any, list[str]]:
+    """`standalone`, except that shared types from other files are named, not inlined.
 
-    def __init__(self, providers: dict[str, m.Named], file: Path) -> None:
-        self.providers = providers
-        self.file = file
-        self.defined: set[str] = set()
-        self.references: list[str] = []
+    Returns the schema and the shared types it refers to (their subjects), in order of use.
+    """
+    references: list[str] = []
 
-    def node(self, t: m.Type, ns: str) -> Any:
-        if isinstance(t, m.Ref):
-            target = t.target
-            if target.fullname in self.defined:
-                return copy.deepcopy(t.source)
-            owner = self.providers.get(target.fullname)
-            if owner is not None and target.loc.file != self.file:
-                if owner.fullname not in self.references:
-                    self.references.append(owner.fullname)
-                self.defined.update(n.fullname for n in _walk(owner) if isinstance(n, m.Named))
-                return target.fullname  # a full name resolves the same in any namespace
-            return self.named(target, ns)
-        if isinstance(t, m.Named):
-            if t.fullname in self.defined:
-                return t.fullname
-            return self.named(t, ns)
-        if isinstance(t, m.Primitive):
-            return copy.deepcopy(t.source)
-        if isinstance(t, m.Union):
-            return [self.node(b, ns) for b in t.branches]
-        if isinstance(t, m.Array):
-            return _replace(t.source, "items", self.node(t.items, ns))
-        if isinstance(t, m.Map):
-            return _replace(t.source, "values", self.node(t.values, ns))
-        raise TypeError(f"unexpected node {t!r}")
+    def external(full: str) -> list[str] | None:
+        owner = providers.get(full)
+        if owner is None or owner.loc.file == named.loc.file:
+            return None
+        if owner.fullname not in references:
+            references.append(owner.fullname)
+        # The referenced subject's schema defines everything inside its file-level type.
+        return [n.fullname for n in _walk(owner) if isinstance(n, m.Named)]
 
-    def named(self, t: m.Named, ns: str) -> Any:
-        self.defined.add(t.fullname)
-        src: dict[str, Any] = t.source
-        written = src.get("name", "")
-        needs_ns = "." not in written and "namespace" not in src and t.namespace != ns
-        out: dict[str, Any] = {}
-        for k, v in src.items():
-            if k == "fields" and isinstance(t, m.Record):
-                out[k] = [_replace(f.source, "type", self.node(f.type, t.namespace)) for f in t.fields]
-            else:
-                out[k] = copy.deepcopy(v)
-            if k == "name" and needs_ns:
-                out["namespace"] = t.namespace
-        return out
-
-
-def _replace(source: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
-    return {k: (value if k == key else copy.deepcopy(v)) for k, v in source.items()}
+    return standalone(named, external), references
 
 
 # --- messages ---------------------------------------------------------------------------------

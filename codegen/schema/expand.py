@@ -9,66 +9,55 @@ another file or outside the subtree is inlined at its first use, and gets an exp
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from codegen.errors import InputErrors, SchemaError
+from codegen.runtime.schema import MARK, expand
 from codegen.schema import model as m
 
 
-def standalone(named: m.Named) -> Any:
-    """The self-contained schema of `named` as a JSON value."""
-    return _Expander().named(named, "")
+def standalone(named: m.Named, external: Callable[[str], Iterable[str] | None] | None = None) -> Any:
+    """The self-contained schema of `named` as a JSON value.
+
+    The same assembly the generated packages run (`codegen.runtime.schema.expand`), over the
+    local JSON of every type reachable from `named`; see there for `external`.
+    """
+    return expand(named.fullname, _lookup(named), external)
 
 
-def standalone_type(t: m.Type) -> Any:
-    """The self-contained schema of any type (e.g. an unnamed top-level union)."""
-    return _Expander().node(t, "")
-
-
-class _Expander:
-    def __init__(self) -> None:
-        self.defined: set[str] = set()
-
-    def node(self, t: m.Type, ns: str) -> Any:
+def _lookup(root: m.Named) -> Callable[[str], Any]:
+    """Local JSON by full name, for the named types reachable from `root`."""
+    reachable: dict[str, m.Named] = {}
+    todo: list[m.Type | m.Named] = [root]
+    while todo:
+        t = todo.pop()
         if isinstance(t, m.Ref):
-            if t.target.fullname in self.defined:
-                return copy.deepcopy(t.source)
-            return self.named(t.target, ns)
+            t = t.target
         if isinstance(t, m.Named):
-            if t.fullname in self.defined:
-                # Defined earlier in this expansion (it was used before its definition).
-                return t.fullname
-            return self.named(t, ns)
-        if isinstance(t, m.Primitive):
-            return copy.deepcopy(t.source)
-        if isinstance(t, m.Union):
-            return [self.node(b, ns) for b in t.branches]
-        if isinstance(t, m.Array):
-            return self._replace(t.source, "items", self.node(t.items, ns))
-        if isinstance(t, m.Map):
-            return self._replace(t.source, "values", self.node(t.values, ns))
-        raise TypeError(f"unexpected node {t!r}")
+            if t.fullname in reachable:
+                continue
+            reachable[t.fullname] = t
+            if isinstance(t, m.Record):
+                todo.extend(f.type for f in t.fields)
+        elif isinstance(t, m.Union):
+            todo.extend(t.branches)
+        elif isinstance(t, m.Array):
+            todo.append(t.items)
+        elif isinstance(t, m.Map):
+            todo.append(t.values)
+    cache: dict[str, Any] = {}
 
-    @staticmethod
-    def _replace(source: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
-        return {k: (value if k == key else copy.deepcopy(v)) for k, v in source.items()}
+    def lookup(full: str) -> Any:
+        if full not in cache:
+            cache[full] = local(reachable[full])
+        return copy.deepcopy(cache[full])
 
-    def named(self, t: m.Named, ns: str) -> Any:
-        self.defined.add(t.fullname)
-        src: dict[str, Any] = t.source
-        written = src.get("name", "")
-        needs_ns = "." not in written and "namespace" not in src and t.namespace != ns
-        out: dict[str, Any] = {}
-        for k, v in src.items():
-            if k == "fields" and isinstance(t, m.Record):
-                out[k] = [self._field(f, t.namespace) for f in t.fields]
-            else:
-                out[k] = copy.deepcopy(v)
-            if k == "name" and needs_ns:
-                out["namespace"] = t.namespace
-        return out
+    return lookup
 
-    def _field(self, f: m.Field, ns: str) -> dict[str, Any]:
-        return self._replace(f.source, "type", self.node(f.type, ns))
+
+def _replace(source: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
+    return {k: (value if k == key else copy.deepcopy(v)) for k, v in source.items()}
 
 
 def local(named: m.Named) -> Any:
@@ -77,8 +66,6 @@ def local(named: m.Named) -> Any:
     What a generated module embeds per type; `codegen.runtime.schema.expand` rebuilds the
     self-contained schema from these.
     """
-    from codegen.runtime.schema import MARK
-
     def node(t: m.Type) -> Any:
         if isinstance(t, m.Named):
             return {MARK: t.fullname}
@@ -87,15 +74,15 @@ def local(named: m.Named) -> Any:
         if isinstance(t, m.Union):
             return [node(b) for b in t.branches]
         if isinstance(t, m.Array):
-            return _Expander._replace(t.source, "items", node(t.items))
+            return _replace(t.source, "items", node(t.items))
         if isinstance(t, m.Map):
-            return _Expander._replace(t.source, "values", node(t.values))
+            return _replace(t.source, "values", node(t.values))
         raise TypeError(f"unexpected node {t!r}")
 
     out: dict[str, Any] = {}
     for k, v in named.source.items():
         if k == "fields" and isinstance(named, m.Record):
-            out[k] = [_Expander._replace(f.source, "type", node(f.type)) for f in named.fields]
+            out[k] = [_replace(f.source, "type", node(f.type)) for f in named.fields]
         else:
             out[k] = copy.deepcopy(v)
     return out
@@ -108,9 +95,6 @@ def check_expressible(schemas: m.SchemaSet) -> None:
     namespace (a short name there means a type of that namespace). It only arises when
     null-namespace types are defined inside namespaced ones, so most schema sets skip the check.
     """
-    from codegen.errors import InputErrors, SchemaError
-    from codegen.runtime.schema import expand
-
     named = schemas.named
     if not any(n.namespace == "" for n in named.values()) or all(n.namespace == "" for n in named.values()):
         return

@@ -137,3 +137,20 @@ def test_manifest_features_are_all_present() -> None:
     for needed in ("recursive", "cross_file_ref", "field_pykeyword", "union_multi", "alias"):
         assert any(needed in f for f in features), needed
     assert json.loads((CORPUS / "MANIFEST.json").read_text())["files"]
+
+
+def test_registered_schema_is_the_generated_class_schema(corpus_packages: dict[str, CorpusPackage]) -> None:
+    """What `sync` registers (`standalone`, from the schema model) is what each generated class
+    answers (assembled by the package's runtime from its modules)."""
+    from codegen.schema.expand import standalone
+    from codegen.schema.loader import load_files
+    from tests.generator.gen_support import group_files
+
+    packages = {id(p): p for p in corpus_packages.values()}.values()
+    compared = 0
+    for pkg in packages:
+        schemas = load_files(group_files(pkg.members))
+        for fullname, cls in pkg.types.items():
+            assert standalone(schemas.named[fullname]) == cls.avro_schema_to_python(), fullname
+            compared += 1
+    assert compared > 500

@@ -118,14 +118,26 @@ def _resolve(name: str, ns: str) -> str:
     return name if "." in name or not ns else f"{ns}.{name}"
 
 
-def expand(fullname: str, lookup: Any) -> Any:
+def expand(fullname: str, lookup: Any, external: Any = None) -> Any:
     """Inline named types at their first use, keeping the JSON otherwise as written.
 
     `lookup(fullname)` gives a named type's local JSON (nested named definitions as
     `{MARK: fullname}`). A definition placed where the enclosing namespace differs from its own
     gets an explicit `namespace`, so every name keeps resolving as it did in the source.
+    `external(fullname)`, when given, is asked before a type used BY NAME is inlined: it returns
+    None to inline it, or the full names that another schema defines instead (the type is then
+    named, not inlined: schema references).
     """
     defined: set[str] = set()
+
+    def use(full: str, written: Any, ns: str) -> Any:
+        if full in defined:
+            return reference(full, written, ns)
+        provided = external(full) if external is not None else None
+        if provided is None:
+            return named(full, ns)
+        defined.update(provided)
+        return reference(full, full, ns)
 
     def reference(full: str, written: Any, ns: str) -> Any:
         if "." not in full and ns:
@@ -156,8 +168,7 @@ def expand(fullname: str, lookup: Any) -> Any:
         if isinstance(js, str):
             if js in _PRIMITIVES:
                 return js
-            full = _resolve(js, ns)
-            return reference(full, js, ns) if full in defined else named(full, ns)
+            return use(_resolve(js, ns), js, ns)
         if isinstance(js, list):
             return [node(b, ns) for b in js]
         if isinstance(js, dict):
@@ -170,8 +181,7 @@ def expand(fullname: str, lookup: Any) -> Any:
             if t == "map":
                 return {k: (node(v, ns) if k == "values" else v) for k, v in js.items()}
             if isinstance(t, str) and t not in _PRIMITIVES and t not in _COMPLEX:
-                full = _resolve(t, ns)
-                return reference(full, js, ns) if full in defined else named(full, ns)
+                return use(_resolve(t, ns), js, ns)
         return js
 
     return named(fullname, "")
