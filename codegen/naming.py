@@ -48,10 +48,6 @@ PACKAGE_RESERVED = frozenset({"_runtime", "topics", "root", "py"})
 _BUILTINS = frozenset(n for n in dir(builtins) if not n.startswith("_"))
 
 
-def is_reserved_word(name: str) -> bool:
-    return keyword.iskeyword(name) or (keyword.issoftkeyword(name) and name == "_") or name in _BUILTINS
-
-
 def _needs_escape(name: str, reserved: frozenset[str]) -> bool:
     return keyword.iskeyword(name) or name in _BUILTINS or name in reserved
 
@@ -87,11 +83,6 @@ def _mangle_safe(name: str) -> str:
     if name.startswith("__") and name.endswith("__"):
         return "f" + name  # dunder names belong to Python
     return name
-
-
-def field_names(names: Iterable[str]) -> dict[str, str]:
-    """Python attribute names of a record's fields."""
-    return assign(names, RECORD_RESERVED)
 
 
 def enum_members(symbols: Iterable[str]) -> dict[str, str]:

@@ -140,9 +140,6 @@ class Plan:
     modules: list[PyModule]
     classes: dict[str, PyClass]  # Avro full name -> class
 
-    def import_path(self, cls: PyClass) -> str:
-        return "." + cls.module.dotted
-
 
 def build(schemas: m.SchemaSet, package: str) -> Plan:
     """Plan the generated package for a loaded schema set."""
@@ -156,7 +153,8 @@ class _Planner:
         self.package = package
         self.modules: dict[str, PyModule] = {}
         self.classes: dict[str, PyClass] = {}
-        self.files: dict[str, str] = {}
+        self.attrs: dict[str, dict[str, str]] = {}  # record full name -> Avro field -> attribute
+        self.module_aliases: frozenset[str] = frozenset()
 
     def run(self) -> Plan:
         all_named = list(self.schemas.named.values())
@@ -173,19 +171,28 @@ class _Planner:
             seen_paths[s] = ns
             is_pkg = any(o != s and o[: len(s)] == s for o in segs.values())
             self.modules[ns] = PyModule(namespace=ns, segments=s, is_package=is_pkg)
+        # Module-level names a generated class body may refer to: no class or field may take one.
+        self.module_aliases = frozenset(module_alias(md.segments) for md in self.modules.values())
+        module_level = frozenset(IMPORT_ALIASES.values()) | self.module_aliases
         for ns in namespaces:
             mod = self.modules[ns]
             for n in sorted((n for n in all_named if n.namespace == ns), key=lambda n: n.fullname):
                 mod.schemas.append((n.fullname, json.dumps(local(n), ensure_ascii=False, separators=(",", ":"))))
                 mod.sources.add(str(n.loc.file))
             in_mod = sorted((n for n in named if n.namespace == ns), key=lambda n: n.fullname)
-            reserved = frozenset(IMPORT_ALIASES.values())
-            names = naming.assign([n.name for n in in_mod], reserved)
+            names = naming.assign([n.name for n in in_mod], module_level)
             for n in in_mod:
                 kind = "record" if isinstance(n, m.Record) else "enum"
                 cls = PyClass(kind=kind, name=names[n.name], named=n, module=mod)
                 mod.classes.append(cls)
                 self.classes[n.fullname] = cls
+        # Field names, once for all: a record's default may build another module's record.
+        for cls in self.classes.values():
+            if isinstance(cls.named, m.Record):
+                taken = module_level | frozenset(c.name for c in cls.module.classes)
+                self.attrs[cls.fullname] = naming.assign(
+                    [f.name for f in cls.named.fields], naming.RECORD_RESERVED | taken
+                )
         # Enums first (records' defaults may name them), then records, each by full name.
         for mod in self.modules.values():
             mod.classes.sort(key=lambda c: (c.kind != "enum", c.fullname))
@@ -209,11 +216,7 @@ class _Planner:
         if n.aliases:
             cls.meta.append(("aliases", repr(tuple(n.aliases))))
         ctx = _Ctx(self, cls.module)
-        module_names = {c.name for c in cls.module.classes} | set(cls.module.module_refs.values())
-        attrs = naming.assign(
-            [f.name for f in n.fields],
-            naming.RECORD_RESERVED | frozenset(module_names) | frozenset(IMPORT_ALIASES.values()),
-        )
+        attrs = self.attrs[n.fullname]
         for f in n.fields:
             attr = attrs[f.name]
             default: str | None = None
@@ -238,8 +241,6 @@ class _Planner:
                     dec=ctx.dec(f.type, f"datum[{codecs.literal(f.name)}]", 0),
                 )
             )
-        # Field names may have been escaped against module aliases created while planning the
-        # fields themselves; a clash there is impossible because aliases start with "_ns_".
         codec = codecs.RecordCodec(ctx, n, attrs, cls.name)
         cls.write_body = codec.write_body()
         cls.read_body = codec.read_body()
@@ -270,7 +271,7 @@ class _Ctx:
         segs = target.module.segments
         alias = self.mod.module_refs.get(segs)
         if alias is None:
-            alias = "_ns_" + "_".join(segs)
+            alias = module_alias(segs)
             self.mod.module_refs[segs] = alias
         return f"{alias}.{target.name}"
 
@@ -614,14 +615,7 @@ class _Ctx:
             pairs = [f"{k!r}: {self.default(t.values, x)[0]}" for k, x in v.items()]
             return f"{{{', '.join(pairs)}}}", True
         if isinstance(t, m.Record):
-            target = self.p.classes[t.fullname]
-            attrs = naming.assign(
-                [f.name for f in t.fields],
-                naming.RECORD_RESERVED
-                | frozenset(c.name for c in target.module.classes)
-                | frozenset(target.module.module_refs.values())
-                | frozenset(IMPORT_ALIASES.values()),
-            )
+            attrs = self.p.attrs[t.fullname]
             args = [f"{attrs[f.name]}={self.default(f.type, v[f.name])[0]}" for f in t.fields if f.name in v]
             return f"{self.cls_ref(t)}({', '.join(args)})", True
         if isinstance(t, m.Union):
@@ -689,6 +683,11 @@ class _Ctx:
             du = L.Duration.from_bytes(raw)
             return f"{self.use('logical')}.Duration({du.months}, {du.days}, {du.milliseconds})"
         raise ValueError(lg.name)
+
+
+def module_alias(segments: tuple[str, ...]) -> str:
+    """The name a module imports another generated module under."""
+    return "_ns_" + "_".join(segments)
 
 
 def _float_literal(f: float) -> str:
