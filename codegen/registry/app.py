@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import unquote
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -83,11 +84,31 @@ def _schema_request(body: Any) -> SchemaRequest:
     return SchemaRequest(schema, schema_type, tuple(references), ids["id"], ids["version"])
 
 
+# A subject may contain "/" (Protobuf references are named by file path), sent as %2F. Routing
+# works on the decoded path, so a decoded "/" inside a segment travels as this stand-in.
+_SLASH = "\ue000"
+
+
 def _subject(request: Request) -> str:
-    return str(request.path_params["subject"])
+    return str(request.path_params["subject"]).replace(_SLASH, "/")
 
 
-def build_app(registry: Registry) -> Starlette:
+class _EncodedSlashes:
+    """ASGI wrapper: decode the raw path segment by segment, keeping an encoded "/" in place."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        raw = scope.get("raw_path")
+        if scope["type"] == "http" and raw and b"%2f" in raw.lower():
+            segments = raw.decode("latin-1").split("/")
+            path = "/".join(unquote(seg).replace("/", _SLASH) for seg in segments)
+            scope = {**scope, "path": path}
+        await self.app(scope, receive, send)
+
+
+def build_app(registry: Registry) -> _EncodedSlashes:
     """The ASGI application serving `registry`."""
 
     async def root(request: Request) -> Response:
@@ -188,8 +209,7 @@ def build_app(registry: Registry) -> Starlette:
         return RegistryResponse(out)
 
     def _scope(request: Request) -> str | None:
-        subject = request.path_params.get("subject")
-        return None if subject is None else str(subject)
+        return _subject(request) if "subject" in request.path_params else None
 
     async def get_config(request: Request) -> Response:
         level = registry.get_level(_scope(request), _flag(request, "defaultToGlobal"))
@@ -217,7 +237,7 @@ def build_app(registry: Registry) -> Starlette:
         return RegistryResponse({"mode": mode})
 
     async def delete_mode(request: Request) -> Response:
-        return RegistryResponse({"mode": registry.delete_mode(str(request.path_params["subject"]))})
+        return RegistryResponse({"mode": registry.delete_mode(_subject(request))})
 
     routes = [
         Route("/", root, methods=["GET"]),
@@ -266,13 +286,15 @@ def build_app(registry: Registry) -> Starlette:
     async def internal_error(request: Request, exc: Exception) -> Response:
         return _error(500, 500, f"Internal Server Error: {type(exc).__name__}: {exc}")
 
-    return Starlette(
-        routes=routes,
-        exception_handlers={
-            RegistryError: registry_error,
-            HTTPException: http_error,
-            Exception: internal_error,
-        },
+    return _EncodedSlashes(
+        Starlette(
+            routes=routes,
+            exception_handlers={
+                RegistryError: registry_error,
+                HTTPException: http_error,
+                Exception: internal_error,
+            },
+        )
     )
 
 
