@@ -43,17 +43,36 @@ def handles_input_errors(fn: F) -> F:
 
 
 def config_options(fn: F) -> F:
-    fn = click.option("--config", "config_file", type=click.Path(path_type=Path), help="Config file (default: the nearest pyproject.toml with [tool.avrobind]).")(fn)
+    fn = click.option(
+        "--config",
+        "config_file",
+        type=click.Path(path_type=Path),
+        help="Config file (default: the nearest pyproject.toml with [tool.avrobind]).",
+    )(fn)
     fn = click.option("--package", help="Import name of the generated package.")(fn)
-    fn = click.option("--out", type=click.Path(path_type=Path), help="Directory the package is written into.")(fn)
-    fn = click.option("--schemas", type=click.Path(path_type=Path), help="Directory of .avsc files (searched recursively).")(fn)
+    fn = click.option(
+        "--out", type=click.Path(path_type=Path), help="Directory the package is written into."
+    )(fn)
+    fn = click.option(
+        "--schemas",
+        type=click.Path(path_type=Path),
+        help="Directory of .avsc files (searched recursively).",
+    )(fn)
     return fn
 
 
-def _load(config_file: Path | None, schemas: Path | None, out: Path | None, package: str | None, **extra: Any) -> Any:
+def _load(
+    config_file: Path | None,
+    schemas: Path | None,
+    out: Path | None,
+    package: str | None,
+    **extra: Any,
+) -> Any:
     from codegen.config import load_config
 
-    return load_config(config_file, overrides={"schemas": schemas, "out": out, "package": package, **extra})
+    return load_config(
+        config_file, overrides={"schemas": schemas, "out": out, "package": package, **extra}
+    )
 
 
 @click.group()
@@ -66,7 +85,13 @@ def cli() -> None:
 @config_options
 @click.option("--check", is_flag=True, help="Write nothing; list stale files and exit 1 if any.")
 @handles_input_errors
-def generate(config_file: Path | None, schemas: Path | None, out: Path | None, package: str | None, check: bool) -> None:
+def generate(
+    config_file: Path | None,
+    schemas: Path | None,
+    out: Path | None,
+    package: str | None,
+    check: bool,
+) -> None:
     """Render the .avsc schemas into a typed Python package."""
     from codegen.generate import generate as run
 
@@ -83,7 +108,9 @@ def generate(config_file: Path | None, schemas: Path | None, out: Path | None, p
         return
     if result.written:
         d = result.diff
-        click.echo(f"wrote {where}: {len(d.added)} added, {len(d.changed)} changed, {len(d.removed)} removed ({result.files} files)")
+        click.echo(
+            f"wrote {where}: {len(d.added)} added, {len(d.changed)} changed, {len(d.removed)} removed ({result.files} files)"
+        )
     else:
         click.echo(f"{where} is up to date ({result.files} files); nothing changed")
 
@@ -142,9 +169,17 @@ def _registry_client(config: Any) -> Any:
 
 @cli.command()
 @config_options
-@click.option("--registry", "registry_url", help="Registry URL (default: AVROBIND_REGISTRY_URL, then [tool.avrobind].registry).")
-@click.option("--dry-run", is_flag=True, help="Print the plan and the compatibility verdicts; change nothing.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--registry",
+    "registry_url",
+    help="Registry URL (default: AVROBIND_REGISTRY_URL, then [tool.avrobind].registry).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Print the plan and the compatibility verdicts; change nothing."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @handles_input_errors
 def sync(
     config_file: Path | None,
@@ -177,7 +212,9 @@ def sync(
 
 
 def _print_sync(result: Any) -> None:
-    head = f"registry {result.registry}" + (" (dry run: nothing is changed)" if result.dry_run else "")
+    head = f"registry {result.registry}" + (
+        " (dry run: nothing is changed)" if result.dry_run else ""
+    )
     click.echo(head)
     rows = [("SUBJECT", "ACTION", "LEVEL", "VERSION", "ID", "COMPATIBILITY")]
     for p in result.subjects:
@@ -192,11 +229,22 @@ def _print_sync(result: Any) -> None:
             version = f"{p.latest_version} -> new"
         else:
             version = "new" if p.registers else "-"
-        verdict = {None: "-" if not p.registers else "new subject", True: "compatible", False: "INCOMPATIBLE"}[p.compatible]
+        verdict = {
+            None: "-" if not p.registers else "new subject",
+            True: "compatible",
+            False: "INCOMPATIBLE",
+        }[p.compatible]
         if p.checked:
             verdict += f" ({', '.join(p.checked)})"
         rows.append(
-            (p.spec.subject, ", ".join(p.actions) or "unchanged", level, version, "-" if p.schema_id is None else str(p.schema_id), verdict)
+            (
+                p.spec.subject,
+                ", ".join(p.actions) or "unchanged",
+                level,
+                version,
+                "-" if p.schema_id is None else str(p.schema_id),
+                verdict,
+            )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows if len(rows) > 1 else []:
@@ -215,7 +263,9 @@ def _print_sync(result: Any) -> None:
                 f"{s['unchanged']} unchanged; nothing applied (dry run)"
             )
         else:
-            click.echo(f"done: {s['registered']} registered, {s['levels_set']} level(s) set, {s['unchanged']} unchanged")
+            click.echo(
+                f"done: {s['registered']} registered, {s['levels_set']} level(s) set, {s['unchanged']} unchanged"
+            )
         return
     click.echo(f"error: {result.error}", err=True)
     if not result.dry_run and (s["registered"] or s["levels_set"]):
@@ -228,10 +278,25 @@ def _print_sync(result: Any) -> None:
 
 @cli.command()
 @config_options
-@click.option("--against", "ref", default="HEAD", show_default=True, help="Git ref whose schemas the working tree must stay compatible with.")
-@click.option("-v", "--verbose", is_flag=True, help="Also say which commits were compared or skipped.")
+@click.option(
+    "--against",
+    "ref",
+    default="HEAD",
+    show_default=True,
+    help="Git ref whose schemas the working tree must stay compatible with.",
+)
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Also say which commits were compared or skipped."
+)
 @handles_input_errors
-def check(config_file: Path | None, schemas: Path | None, out: Path | None, package: str | None, ref: str, verbose: bool) -> None:
+def check(
+    config_file: Path | None,
+    schemas: Path | None,
+    out: Path | None,
+    package: str | None,
+    ref: str,
+    verbose: bool,
+) -> None:
     """Fail when generated code is stale or a schema change breaks compatibility with REF."""
     from codegen.generate import build
     from codegen.gitcheck import check_against

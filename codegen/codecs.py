@@ -35,9 +35,9 @@ BODY_INDENT = 8
 LINE_LENGTH = 88
 
 
-def literal(text: str) -> str:
-    """A string literal as black writes it."""
-    return normalize_string_quotes(repr(text))
+def literal(value: str | bytes) -> str:
+    """A str or bytes literal as black writes it."""
+    return normalize_string_quotes(repr(value))
 
 
 _MODE = black.Mode(target_versions={black.TargetVersion.PY311}, line_length=LINE_LENGTH)  # type: ignore[attr-defined]

@@ -81,7 +81,11 @@ class Config:
             for role in ("key", "value"):
                 type_name = topic.key if role == "key" else topic.value
                 if type_name is not None:
-                    out.append(Subject(topic.subject_name(role, type_name), topic.name, role, type_name, level))
+                    out.append(
+                        Subject(
+                            topic.subject_name(role, type_name), topic.name, role, type_name, level
+                        )
+                    )
         return out
 
 
@@ -228,12 +232,19 @@ def _validate(
             if v is not None and (not isinstance(v, str) or not v):
                 err(f"{key}.{role}", f"must be a type name (a primitive or a full name), got {v!r}")
         if value is None and tkey is None:
-            err(key, "names no schema: set value = \"<full name>\" (and optionally key)")
+            err(key, 'names no schema: set value = "<full name>" (and optionally key)')
         strategy = spec.get("subject-strategy", "topic")
         if strategy not in STRATEGIES:
-            err(f"{key}.subject-strategy", f"must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
+            err(
+                f"{key}.subject-strategy",
+                f"must be one of {', '.join(STRATEGIES)}, got {strategy!r}",
+            )
             strategy = "topic"
-        tlevel = _level(spec["compatibility"], f"{key}.compatibility", err) if "compatibility" in spec else None
+        tlevel = (
+            _level(spec["compatibility"], f"{key}.compatibility", err)
+            if "compatibility" in spec
+            else None
+        )
         topics[name] = TopicConfig(
             name=name,
             value=value if isinstance(value, str) else None,
@@ -265,7 +276,9 @@ def _level(value: Any, key: str, err: Any) -> str | None:
 def check_topics(config: Config, schemas: m.SchemaSet) -> None:
     """Every topic names types that exist (and record strategies name records)."""
     errors: list[ConfigError] = []
-    prefix = "tool.avrobind." if config.file is not None and config.file.name == "pyproject.toml" else ""
+    prefix = (
+        "tool.avrobind." if config.file is not None and config.file.name == "pyproject.toml" else ""
+    )
     for topic in config.topics.values():
         for role, type_name in (("key", topic.key), ("value", topic.value)):
             if type_name is None:
@@ -283,7 +296,9 @@ def check_topics(config: Config, schemas: m.SchemaSet) -> None:
                 continue
             named = schemas.get(type_name)
             if named is None:
-                near = sorted(n for n in schemas.named if n.rpartition(".")[2] == type_name.rpartition(".")[2])
+                near = sorted(
+                    n for n in schemas.named if n.rpartition(".")[2] == type_name.rpartition(".")[2]
+                )
                 hint = f"; did you mean {', '.join(map(repr, near))}?" if near else ""
                 errors.append(
                     ConfigError(

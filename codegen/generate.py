@@ -82,11 +82,19 @@ class _Stamp:
         code = Path(__file__).parent
         for p in sorted([*code.rglob("*.py"), *render.templates_dir().glob("*")]):
             h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
-        settings = [config.package, config.registry, config.compatibility, config.references,
-                    config.schemas.name, [repr(t) for t in config.topics.values()]]
+        settings = [
+            config.package,
+            config.registry,
+            config.compatibility,
+            config.references,
+            config.schemas.name,
+            [repr(t) for t in config.topics.values()],
+        ]
         h.update(json.dumps(settings).encode())
         for p in discover(config.schemas):
-            h.update(p.relative_to(config.schemas).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+            h.update(
+                p.relative_to(config.schemas).as_posix().encode() + b"\0" + p.read_bytes() + b"\0"
+            )
         return h.hexdigest()
 
     def unchanged(self) -> int | None:

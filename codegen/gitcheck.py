@@ -71,18 +71,26 @@ class _Git:
                 check=False,
             )
         except FileNotFoundError:
-            raise GitError("git is not installed (avrobind check compares with git history)") from None
+            raise GitError(
+                "git is not installed (avrobind check compares with git history)"
+            ) from None
 
     def out(self, *args: str) -> str:
         done = self.run(*args)
         if done.returncode != 0:
-            raise GitError(f"git {' '.join(args)} failed: {done.stderr.decode(errors='replace').strip()}")
+            raise GitError(
+                f"git {' '.join(args)} failed: {done.stderr.decode(errors='replace').strip()}"
+            )
         return done.stdout.decode()
 
 
 def check_against(config: Config, schemas: m.SchemaSet, ref: str = "HEAD") -> CheckReport:
     """Check every subject of the working tree (`schemas`) against its version(s) at `ref`."""
-    start = config.schemas if config.schemas.is_dir() else (config.file.parent if config.file else Path.cwd())
+    start = (
+        config.schemas
+        if config.schemas.is_dir()
+        else (config.file.parent if config.file else Path.cwd())
+    )
     git = _Git(start)
     done = git.run("rev-parse", "--show-toplevel")
     if done.returncode != 0:
@@ -95,7 +103,9 @@ def check_against(config: Config, schemas: m.SchemaSet, ref: str = "HEAD") -> Ch
     try:
         rel = config.schemas.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
-        raise GitError(f"the schema directory {config.schemas} is outside the git repository {root}") from None
+        raise GitError(
+            f"the schema directory {config.schemas} is outside the git repository {root}"
+        ) from None
     found = git.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     if found.returncode != 0:
         if ref == "HEAD" and git.run("symbolic-ref", "-q", "HEAD").returncode == 0:
@@ -123,7 +133,9 @@ def check_against(config: Config, schemas: m.SchemaSet, ref: str = "HEAD") -> Ch
     return report
 
 
-def _check_subject(spec: SubjectSchema, revisions: list[_Revision], report: CheckReport) -> SubjectCheck:
+def _check_subject(
+    spec: SubjectSchema, revisions: list[_Revision], report: CheckReport
+) -> SubjectCheck:
     previous: list[tuple[str, Any]] = []
     for rev in revisions:
         if rev.specs is None:
@@ -179,7 +191,9 @@ class _RevisionLoader:
         specs = None
         if files:
             try:
-                schemas = load_sources((Path(f"{label}:{path}"), self.blobs[sha]) for path, sha in files)
+                schemas = load_sources(
+                    (Path(f"{label}:{path}"), self.blobs[sha]) for path, sha in files
+                )
                 specs = {s.subject: s for s in subject_schemas(self.config, schemas)}
             except InputErrors as e:
                 first = e.errors[0].describe() if e.errors else ""

@@ -52,7 +52,9 @@ def _needs_escape(name: str, reserved: frozenset[str]) -> bool:
     return keyword.iskeyword(name) or name in _BUILTINS or name in reserved
 
 
-def assign(names: Iterable[str], reserved: frozenset[str] = frozenset(), taken: Iterable[str] = ()) -> dict[str, str]:
+def assign(
+    names: Iterable[str], reserved: frozenset[str] = frozenset(), taken: Iterable[str] = ()
+) -> dict[str, str]:
     """Map each Avro name to a unique Python identifier in one scope.
 
     Names that are valid as they are keep them; the others get trailing underscores until they

@@ -57,6 +57,17 @@ class PyField:
     doc: str | None
     enc: str  # expression converting `self.<attr>` for fastavro
     dec: str  # expression converting `datum[<avro_name>]` from fastavro
+    dec_x: str = ""  # the same conversion of a local `x` (fields with a default)
+
+    @property
+    def default_value(self) -> str:
+        """An expression giving a fresh default value (a factory's result, called inline)."""
+        assert self.default is not None
+        if not self.factory:
+            return self.default
+        if self.default in ("list", "dict"):
+            return "[]" if self.default == "list" else "{}"
+        return self.default.removeprefix("lambda: ")
 
 
 @dataclass
@@ -177,7 +188,9 @@ class _Planner:
         for ns in namespaces:
             mod = self.modules[ns]
             for n in sorted((n for n in all_named if n.namespace == ns), key=lambda n: n.fullname):
-                mod.schemas.append((n.fullname, json.dumps(local(n), ensure_ascii=False, separators=(",", ":"))))
+                mod.schemas.append(
+                    (n.fullname, json.dumps(local(n), ensure_ascii=False, separators=(",", ":")))
+                )
                 mod.sources.add(str(n.loc.file))
             in_mod = sorted((n for n in named if n.namespace == ns), key=lambda n: n.fullname)
             names = naming.assign([n.name for n in in_mod], module_level)
@@ -225,7 +238,11 @@ class _Planner:
                 try:
                     default, mutable = ctx.default(f.type, f.default)
                 except ValueError as e:
-                    raise SchemaError(f"invalid default for field {f.name!r}: {e}", file=f.loc.file, path=f.loc.path) from e
+                    raise SchemaError(
+                        f"invalid default for field {f.name!r}: {e}",
+                        file=f.loc.file,
+                        path=f.loc.path,
+                    ) from e
                 if mutable or ctx.defers(f.type, f.default):
                     factory = True
                     default = {"[]": "list", "{}": "dict"}.get(default, f"lambda: {default}")
@@ -239,6 +256,7 @@ class _Planner:
                     doc=f.doc,
                     enc=ctx.enc(f.type, f"self.{attr}", 0),
                     dec=ctx.dec(f.type, f"datum[{codecs.literal(f.name)}]", 0),
+                    dec_x=ctx.dec(f.type, "x", 0) if f.has_default else "",
                 )
             )
         codec = codecs.RecordCodec(ctx, n, attrs, cls.name)
@@ -247,10 +265,29 @@ class _Planner:
         cls.spliced[f"{cls.name}.write"] = codecs.formatted(cls.write_body)
         cls.spliced[f"{cls.name}.read"] = codecs.formatted(cls.read_body)
         # `to_avro` and `from_avro`: the conversions to and from fastavro's datum.
-        to_avro = ["return {", *(f"    {codecs.literal(f.avro_name)}: {f.enc}," for f in cls.fields), "}"]
-        from_avro = ["o = cls.__new__(cls)", *(f"o.{f.attr} = {f.dec}" for f in cls.fields), "return o"]
-        cls.spliced[f"{cls.name}.to_avro"] = codecs.formatted(to_avro if cls.fields else ["return {}"])
-        cls.spliced[f"{cls.name}.from_avro"] = codecs.formatted(from_avro if cls.fields else ["return cls.__new__(cls)"])
+        to_avro = [
+            "return {",
+            *(f"    {codecs.literal(f.avro_name)}: {f.enc}," for f in cls.fields),
+            "}",
+        ]
+        from_avro = ["o = cls.__new__(cls)"]
+        for pf in cls.fields:
+            if pf.default is None:
+                from_avro.append(f"o.{pf.attr} = {pf.dec}")
+            else:
+                # Read with another writer schema, a field the writer lacks is MISSING (fastavro
+                # would give its raw JSON default): it takes the Python default instead.
+                from_avro.append(f"x = datum[{codecs.literal(pf.avro_name)}]")
+                from_avro.append(
+                    f"o.{pf.attr} = {pf.default_value} if x is _schema.MISSING else {pf.dec_x}"
+                )
+        from_avro.append("return o")
+        cls.spliced[f"{cls.name}.to_avro"] = codecs.formatted(
+            to_avro if cls.fields else ["return {}"]
+        )
+        cls.spliced[f"{cls.name}.from_avro"] = codecs.formatted(
+            from_avro if cls.fields else ["return cls.__new__(cls)"]
+        )
 
 
 class _Ctx:
@@ -321,7 +358,12 @@ class _Ctx:
             return f"{self.use('datetime')}.date"
         if name in ("time-millis", "time-micros"):
             return f"{self.use('datetime')}.time"
-        if name in ("timestamp-millis", "timestamp-micros", "local-timestamp-millis", "local-timestamp-micros"):
+        if name in (
+            "timestamp-millis",
+            "timestamp-micros",
+            "local-timestamp-millis",
+            "local-timestamp-micros",
+        ):
             return f"{self.use('datetime')}.datetime"
         if name in ("timestamp-nanos", "local-timestamp-nanos"):
             return "int"  # nanoseconds since the epoch: datetime would drop the last 3 digits
@@ -469,7 +511,9 @@ class _Ctx:
                 value = f"({codecs.literal(b.fullname)}, {value})"
             lines.append(f"if {cond}:")
             lines.append(f"    return {value}")
-        lines.append(f"raise TypeError(f\"{{type(v).__name__}} value {{v!r:.80}} matches no branch of {_short(u)}\")")
+        lines.append(
+            f'raise TypeError(f"{{type(v).__name__}} value {{v!r:.80}} matches no branch of {_short(u)}")'
+        )
         return lines
 
     def union_dec_body(self, u: m.Union) -> list[str]:
@@ -483,7 +527,7 @@ class _Ctx:
                 value = self.typed_dec(nb, from_tuple=True)
                 lines.append(f"    if name == {codecs.literal(nb.fullname)}:")
                 lines.append(f"        return {value}")
-            lines.append("    raise ValueError(f\"unknown union branch {name!r}\")")
+            lines.append('    raise ValueError(f"unknown union branch {name!r}")')
         for b in branches:
             if isinstance(b, m.Named):
                 continue
@@ -494,7 +538,11 @@ class _Ctx:
         for nb in named:
             if isinstance(nb, m.Record):
                 names = tuple(sorted(f.name for f in nb.fields if not f.has_default))
-                keys = "(" + ", ".join(codecs.literal(k) for k in names) + (",)" if len(names) == 1 else ")")
+                keys = (
+                    "("
+                    + ", ".join(codecs.literal(k) for k in names)
+                    + (",)" if len(names) == 1 else ")")
+                )
                 fits = f" and all(k in v for k in {keys})" if names else ""
                 lines.append(f"if isinstance(v, dict){fits}:")
             elif isinstance(nb, m.Enum):
@@ -505,7 +553,9 @@ class _Ctx:
             else:
                 lines.append(f"if isinstance(v, bytes) and len(v) == {nb.size}:")
             lines.append(f"    return {self.typed_dec(nb, from_tuple=False)}")
-        lines.append(f"raise ValueError(f\"{{type(v).__name__}} value {{v!r:.80}} matches no branch of {_short(u)}\")")
+        lines.append(
+            f'raise ValueError(f"{{type(v).__name__}} value {{v!r:.80}} matches no branch of {_short(u)}")'
+        )
         return lines
 
     def typed_dec(self, nb: m.Record | m.Enum | m.Fixed, *, from_tuple: bool) -> str:
@@ -607,16 +657,20 @@ class _Ctx:
             raw = v.encode("latin-1")
             if t.logical is not None:
                 return self.logical_default_bytes(t.logical, raw), False
-            return repr(raw), False
+            return codecs.literal(raw), False
         if isinstance(t, m.Array):
             items = [self.default(t.items, x)[0] for x in v]
             return f"[{', '.join(items)}]", True
         if isinstance(t, m.Map):
-            pairs = [f"{k!r}: {self.default(t.values, x)[0]}" for k, x in v.items()]
+            pairs = [f"{codecs.literal(k)}: {self.default(t.values, x)[0]}" for k, x in v.items()]
             return f"{{{', '.join(pairs)}}}", True
         if isinstance(t, m.Record):
             attrs = self.p.attrs[t.fullname]
-            args = [f"{attrs[f.name]}={self.default(f.type, v[f.name])[0]}" for f in t.fields if f.name in v]
+            args = [
+                f"{attrs[f.name]}={self.default(f.type, v[f.name])[0]}"
+                for f in t.fields
+                if f.name in v
+            ]
             return f"{self.cls_ref(t)}({', '.join(args)})", True
         if isinstance(t, m.Union):
             return self.default(t.branches[union_branch(t, v)], v)
@@ -626,11 +680,11 @@ class _Ctx:
         lg = t.logical
         if t.name == "bytes":
             raw = v.encode("latin-1")
-            return self.logical_default_bytes(lg, raw) if lg else repr(raw)
+            return self.logical_default_bytes(lg, raw) if lg else codecs.literal(raw)
         if t.name in ("float", "double"):
             return _float_literal(float(v))
         if lg is None:
-            return repr(v)
+            return codecs.literal(v) if isinstance(v, str) else repr(v)
         dt = "_dt"
         if lg.name == "date":
             self.use("datetime")
@@ -640,7 +694,12 @@ class _Ctx:
             self.use("datetime")
             tm = L.decode_time_millis(v) if lg.name == "time-millis" else L.decode_time_micros(v)
             return f"{dt}.time({tm.hour}, {tm.minute}, {tm.second}, {tm.microsecond})"
-        if lg.name in ("timestamp-millis", "timestamp-micros", "local-timestamp-millis", "local-timestamp-micros"):
+        if lg.name in (
+            "timestamp-millis",
+            "timestamp-micros",
+            "local-timestamp-millis",
+            "local-timestamp-micros",
+        ):
             self.use("datetime")
             decode = {
                 "timestamp-millis": L.decode_timestamp_millis,
@@ -663,22 +722,22 @@ class _Ctx:
                 raise ValueError(f"{v!r} is not a UUID") from None
             if str(u) != v:
                 raise ValueError(f"{v!r} is not a UUID in canonical form ({str(u)!r})")
-            return f"{self.use('uuid')}.UUID({str(u)!r})"
-        return repr(v)
+            return f"{self.use('uuid')}.UUID({codecs.literal(str(u))})"
+        return codecs.literal(v) if isinstance(v, str) else repr(v)
 
     def logical_default_bytes(self, lg: m.Logical | None, raw: bytes) -> str:
         if lg is None:
-            return repr(raw)
+            return codecs.literal(raw)
         if lg.name == "decimal":
             d = L.decode_decimal(raw, lg.precision, lg.scale)
-            return f"{self.use('decimal')}.Decimal({str(d)!r})"
+            return f"{self.use('decimal')}.Decimal({codecs.literal(str(d))})"
         if lg.name == "big-decimal":
             d = L.decode_big_decimal(raw)
-            return f"{self.use('decimal')}.Decimal({str(d)!r})"
+            return f"{self.use('decimal')}.Decimal({codecs.literal(str(d))})"
         if lg.name == "uuid":
             import uuid
 
-            return f"{self.use('uuid')}.UUID({str(uuid.UUID(bytes=raw))!r})"
+            return f"{self.use('uuid')}.UUID({codecs.literal(str(uuid.UUID(bytes=raw)))})"
         if lg.name == "duration":
             du = L.Duration.from_bytes(raw)
             return f"{self.use('logical')}.Duration({du.months}, {du.days}, {du.milliseconds})"
@@ -703,7 +762,12 @@ def _type_key(t: m.Type) -> Any:
     if isinstance(t, m.Named):
         return t.fullname
     if isinstance(t, m.Primitive):
-        return [t.name, t.logical.name if t.logical else None, t.logical.precision if t.logical else 0, t.logical.scale if t.logical else 0]
+        return [
+            t.name,
+            t.logical.name if t.logical else None,
+            t.logical.precision if t.logical else 0,
+            t.logical.scale if t.logical else 0,
+        ]
     if isinstance(t, m.Array):
         return ["array", _type_key(t.items)]
     if isinstance(t, m.Map):
@@ -721,4 +785,3 @@ def _short(u: m.Union) -> str:
     text = "[" + ", ".join(parts) + "]"
     # The text lands inside an f-string literal: keep it free of quotes and braces.
     return text.replace("{", "(").replace("}", ")").replace('"', "'")[:120]
-

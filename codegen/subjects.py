@@ -51,12 +51,16 @@ def subject_schemas(config: Config, schemas: m.SchemaSet) -> list[SubjectSchema]
         spec = _build(root, config.compatibility, providers, None, REFERENCE_ROLE)
         out[spec.subject] = spec
     errors: list[ConfigError] = []
-    prefix = "tool.avrobind." if config.file is not None and config.file.name == "pyproject.toml" else ""
+    prefix = (
+        "tool.avrobind." if config.file is not None and config.file.name == "pyproject.toml" else ""
+    )
     configured: set[str] = set()
     for s in config.subjects():
         if s.type_name in m.PRIMITIVES:
             text = json.dumps(s.type_name)
-            spec = SubjectSchema(s.name, s.type_name, s.compatibility, s.type_name, text, (), s.topic, s.role)
+            spec = SubjectSchema(
+                s.name, s.type_name, s.compatibility, s.type_name, text, (), s.topic, s.role
+            )
         else:
             named = schemas.get(s.type_name)
             if named is None:

@@ -46,6 +46,7 @@ CONCURRENCY = 8
 
 NEW_SUBJECT, NEW_VERSION, SET_LEVEL = "new-subject", "new-version", "set-level"
 
+
 @dataclass
 class SubjectPlan:
     """One subject: its state on the registry, the planned actions, the verdict, the outcome."""
@@ -243,7 +244,9 @@ class Sync:
                 task.cancel()
         outcomes = await asyncio.gather(*tasks, return_exceptions=True)
         failures = [
-            o for o in outcomes if isinstance(o, BaseException) and not isinstance(o, asyncio.CancelledError)
+            o
+            for o in outcomes
+            if isinstance(o, BaseException) and not isinstance(o, asyncio.CancelledError)
         ]
         # An incompatibility is the most useful thing to report, then any other failure.
         failures.sort(key=lambda e: not isinstance(e, IncompatibleSchemaError))

@@ -23,7 +23,12 @@ from dataclasses_avroschema import AvroModel
 
 from .codec import decode, encode, write_len
 from .datagen import random_datum
-from .schema import fastavro_schema, parse_writer_schema, standalone_json
+from .schema import (
+    fastavro_schema,
+    parse_writer_schema,
+    resolution_schema,
+    standalone_json,
+)
 
 
 class _AvroEnumType(enum.EnumMeta):
@@ -106,6 +111,15 @@ class AvroRecord(AvroModel):
             type.__setattr__(cls, "_avro_parsed", parsed)
         return parsed
 
+    @classmethod
+    def resolution_schema(cls) -> Any:
+        """The reader schema for data written with another schema (see `schema.resolution_schema`)."""
+        parsed = cls.__dict__.get("_avro_resolution")
+        if parsed is None:
+            parsed = resolution_schema(cls.parsed_schema())
+            type.__setattr__(cls, "_avro_resolution", parsed)
+        return parsed
+
     # Generated per class.
     def to_avro(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -135,7 +149,9 @@ class AvroRecord(AvroModel):
             text = io.StringIO()
             fastavro.json_writer(text, self.parsed_schema(), [self.to_avro()])
             return text.getvalue().encode()
-        raise ValueError(f"serialization_type must be 'avro' or 'avro-json', not {serialization_type!r}")
+        raise ValueError(
+            f"serialization_type must be 'avro' or 'avro-json', not {serialization_type!r}"
+        )
 
     @classmethod
     def deserialize(
@@ -150,15 +166,19 @@ class AvroRecord(AvroModel):
         if serialization_type == "avro" and writer_schema is None:
             obj = decode(cls, data)[0]  # the generated decoder: written with this very schema
             return obj if create_instance else obj.to_dict()
-        reader = cls.parsed_schema()
         if serialization_type == "avro":
+            writer = parse_writer_schema(writer_schema)
             datum = fastavro.schemaless_reader(
-                io.BytesIO(data), parse_writer_schema(writer_schema), reader, return_named_type=True
+                io.BytesIO(data), writer, cls.resolution_schema(), return_named_type=True
             )
         elif serialization_type == "avro-json":
-            datum = next(iter(fastavro.json_reader(io.StringIO(data.decode()), reader)))
+            datum = next(
+                iter(fastavro.json_reader(io.StringIO(data.decode()), cls.parsed_schema()))
+            )
         else:
-            raise ValueError(f"serialization_type must be 'avro' or 'avro-json', not {serialization_type!r}")
+            raise ValueError(
+                f"serialization_type must be 'avro' or 'avro-json', not {serialization_type!r}"
+            )
         obj = cls.from_avro(datum)
         return obj if create_instance else obj.to_dict()
 
@@ -169,7 +189,9 @@ class AvroRecord(AvroModel):
 
     def validate(self) -> bool:
         """True if the record is valid for its schema; raises fastavro's ValidationError if not."""
-        return bool(fastavro.validation.validate(self.to_avro(), self.parsed_schema(), raise_errors=True))
+        return bool(
+            fastavro.validation.validate(self.to_avro(), self.parsed_schema(), raise_errors=True)
+        )
 
     @classmethod
     def fake(cls, **data: Any) -> Self:

@@ -43,7 +43,9 @@ def _check(t: m.Type, v: Any, path: str) -> str | None:
         if not isinstance(v, str) or not _latin1(v):
             return f"expected a string of {t.size} bytes (code points 0-255) for fixed {t.fullname!r}, got {_json(v)}{_where(path)}"
         if len(v) != t.size:
-            return f"fixed {t.fullname!r} needs {t.size} bytes, the default has {len(v)}{_where(path)}"
+            return (
+                f"fixed {t.fullname!r} needs {t.size} bytes, the default has {len(v)}{_where(path)}"
+            )
         return None
     if isinstance(t, m.Array):
         if not isinstance(v, list):

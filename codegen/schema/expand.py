@@ -17,7 +17,9 @@ from codegen.runtime.schema import MARK, expand
 from codegen.schema import model as m
 
 
-def standalone(named: m.Named, external: Callable[[str], Iterable[str] | None] | None = None) -> Any:
+def standalone(
+    named: m.Named, external: Callable[[str], Iterable[str] | None] | None = None
+) -> Any:
     """The self-contained schema of `named` as a JSON value.
 
     The same assembly the generated packages run (`codegen.runtime.schema.expand`), over the
@@ -66,6 +68,7 @@ def local(named: m.Named) -> Any:
     What a generated module embeds per type; `codegen.runtime.schema.expand` rebuilds the
     self-contained schema from these.
     """
+
     def node(t: m.Type) -> Any:
         if isinstance(t, m.Named):
             return {MARK: t.fullname}
@@ -96,7 +99,9 @@ def check_expressible(schemas: m.SchemaSet) -> None:
     null-namespace types are defined inside namespaced ones, so most schema sets skip the check.
     """
     named = schemas.named
-    if not any(n.namespace == "" for n in named.values()) or all(n.namespace == "" for n in named.values()):
+    if not any(n.namespace == "" for n in named.values()) or all(
+        n.namespace == "" for n in named.values()
+    ):
         return
     locals_ = {name: local(n) for name, n in named.items()}
     errors = []

@@ -88,7 +88,9 @@ def parse_json_text(text: str, file: Path) -> Any:
     try:
         return json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
     except json.JSONDecodeError as e:
-        raise SchemaError(f"invalid JSON: {e.msg} (line {e.lineno}, column {e.colno})", file=file) from e
+        raise SchemaError(
+            f"invalid JSON: {e.msg} (line {e.lineno}, column {e.colno})", file=file
+        ) from e
     except ValueError as e:
         raise SchemaError(f"invalid JSON: {e}", file=file) from e
 
@@ -161,12 +163,16 @@ class _Loader:
             if "items" not in js:
                 self.error(loc, "array schema has no 'items'")
                 return m.Array(source=js, loc=loc, items=m.Primitive(source="null", loc=loc))
-            return m.Array(source=js, loc=loc, items=self.parse(js["items"], file, (*at, "items"), ns))
+            return m.Array(
+                source=js, loc=loc, items=self.parse(js["items"], file, (*at, "items"), ns)
+            )
         if t == "map":
             if "values" not in js:
                 self.error(loc, "map schema has no 'values'")
                 return m.Map(source=js, loc=loc, values=m.Primitive(source="null", loc=loc))
-            return m.Map(source=js, loc=loc, values=self.parse(js["values"], file, (*at, "values"), ns))
+            return m.Map(
+                source=js, loc=loc, values=self.parse(js["values"], file, (*at, "values"), ns)
+            )
         return self.ref(t, js, loc, ns)
 
     def ref(self, name: str, source: Any, loc: m.Location, ns: str) -> m.Ref:
@@ -181,12 +187,17 @@ class _Loader:
         """(full name, namespace for nested definitions) of a named type, per the spec."""
         name = js.get("name")
         if not isinstance(name, str):
-            self.error(loc, f"{kind} has no 'name'" if name is None else f"{kind} 'name' must be a string")
+            self.error(
+                loc, f"{kind} has no 'name'" if name is None else f"{kind} 'name' must be a string"
+            )
             return "", ns
         if "." in name:
             full = name
             if not _valid_fullname(name):
-                self.error(loc, f"invalid {kind} name {name!r}: each part must match [A-Za-z_][A-Za-z0-9_]*")
+                self.error(
+                    loc,
+                    f"invalid {kind} name {name!r}: each part must match [A-Za-z_][A-Za-z0-9_]*",
+                )
             return full, name.rpartition(".")[0]
         if not _NAME.match(name):
             self.error(loc, f"invalid {kind} name {name!r}: must match [A-Za-z_][A-Za-z0-9_]*")
@@ -206,11 +217,16 @@ class _Loader:
             return
         prior = self.named.get(node.fullname)
         if prior is not None:
-            self.error(node.loc, f"duplicate definition of {node.fullname!r} (first defined at {prior.loc})")
+            self.error(
+                node.loc,
+                f"duplicate definition of {node.fullname!r} (first defined at {prior.loc})",
+            )
             return
         self.named[node.fullname] = node
 
-    def common(self, js: dict[str, Any], loc: m.Location, ns: str, kind: str) -> tuple[str, str, str | None, list[str]]:
+    def common(
+        self, js: dict[str, Any], loc: m.Location, ns: str, kind: str
+    ) -> tuple[str, str, str | None, list[str]]:
         full, inner_ns = self.names(js, loc, ns, kind)
         doc = js.get("doc")
         if doc is not None and not isinstance(doc, str):
@@ -229,9 +245,18 @@ class _Loader:
                 self.error(loc, f"invalid alias {a!r}")
         return list(raw)
 
-    def record(self, js: dict[str, Any], file: Path, at: tuple[str | int, ...], ns: str, loc: m.Location) -> m.Record:
+    def record(
+        self, js: dict[str, Any], file: Path, at: tuple[str | int, ...], ns: str, loc: m.Location
+    ) -> m.Record:
         full, inner_ns, doc, aliases = self.common(js, loc, ns, "record")
-        rec = m.Record(source=js, loc=loc, fullname=full, doc=doc, aliases=aliases, is_error=js["type"] == "error")
+        rec = m.Record(
+            source=js,
+            loc=loc,
+            fullname=full,
+            doc=doc,
+            aliases=aliases,
+            is_error=js["type"] == "error",
+        )
         self.define(rec)
         raw_fields = js.get("fields")
         if not isinstance(raw_fields, list):
@@ -260,7 +285,10 @@ class _Loader:
                 fdoc = None
             order = fj.get("order", "ascending")
             if order not in _ORDERS:
-                self.error(floc, f"invalid 'order' {order!r} of field {fname!r}: one of {', '.join(_ORDERS)}")
+                self.error(
+                    floc,
+                    f"invalid 'order' {order!r} of field {fname!r}: one of {', '.join(_ORDERS)}",
+                )
             fld = m.Field(
                 name=fname,
                 type=ftype,
@@ -284,14 +312,18 @@ class _Loader:
             return node
         for s in symbols:
             if not _NAME.match(s):
-                self.error(loc, f"invalid symbol {s!r} in enum {full!r}: must match [A-Za-z_][A-Za-z0-9_]*")
+                self.error(
+                    loc, f"invalid symbol {s!r} in enum {full!r}: must match [A-Za-z_][A-Za-z0-9_]*"
+                )
         dups = sorted({s for s in symbols if symbols.count(s) > 1})
         if dups:
             self.error(loc, f"duplicate symbols in enum {full!r}: {', '.join(dups)}")
         node.symbols = list(symbols)
         if "default" in js:
             if js["default"] not in symbols:
-                self.error(loc, f"enum {full!r} default {js['default']!r} is not one of its symbols")
+                self.error(
+                    loc, f"enum {full!r} default {js['default']!r} is not one of its symbols"
+                )
             else:
                 node.default = js["default"]
         return node
@@ -302,13 +334,17 @@ class _Loader:
         node = m.Fixed(source=js, loc=loc, fullname=full, doc=doc, aliases=aliases)
         self.define(node)
         if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-            self.error(loc, f"fixed {full!r} must have a non-negative integer 'size', got {_show(size)}")
+            self.error(
+                loc, f"fixed {full!r} must have a non-negative integer 'size', got {_show(size)}"
+            )
             return node
         node.size = size
         node.logical = self.logical(js, "fixed", loc, size=size)
         return node
 
-    def logical(self, js: dict[str, Any], base: str, loc: m.Location, size: int = 0) -> m.Logical | None:
+    def logical(
+        self, js: dict[str, Any], base: str, loc: m.Location, size: int = 0
+    ) -> m.Logical | None:
         """The logical type of a schema, or None where the spec says to ignore it.
 
         Unknown logical types and invalid ones (a decimal whose scale exceeds its precision, a

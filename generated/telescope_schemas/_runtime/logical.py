@@ -133,7 +133,9 @@ def _unscaled(v: _decimal.Decimal, precision: int, scale: int) -> int:
     sign, digits, exp = v.as_tuple()
     assert isinstance(exp, int)
     if -exp > scale:
-        raise ValueError(f"decimal {v} has more than {scale} digits after the point (scale {scale})")
+        raise ValueError(
+            f"decimal {v} has more than {scale} digits after the point (scale {scale})"
+        )
     unscaled: int = int("".join(map(str, digits)) or "0") * pow(10, exp + scale)
     if len(str(unscaled)) > precision and unscaled:
         raise ValueError(f"decimal {v} needs more than {precision} digits (precision {precision})")

@@ -10,6 +10,7 @@ the underlying type.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from typing import Any
@@ -34,7 +35,9 @@ def _keeps_logical(node: dict[str, Any]) -> bool:
         return True
     if logical == "decimal" and base in ("bytes", "fixed"):
         precision, scale, size = node.get("precision"), node.get("scale", 0), node.get("size")
-        if not (isinstance(precision, int) and isinstance(scale, int)) or isinstance(precision, bool):
+        if not (isinstance(precision, int) and isinstance(scale, int)) or isinstance(
+            precision, bool
+        ):
             return False
         if isinstance(scale, bool) or precision <= 0 or not 0 <= scale <= precision:
             return False
@@ -72,6 +75,37 @@ def fastavro_schema(schema: Any) -> Any:
     return fastavro.parse_schema(fastavro_view(schema), _write_hint=True, _force=True)
 
 
+# Stands for "take the field's default" in data read with writer → reader resolution. Ellipsis
+# is never an Avro value, and it is the same object in every generated package's runtime copy.
+MISSING: Any = ...
+
+
+def resolution_schema(parsed: Any) -> Any:
+    """A parsed reader schema whose field defaults are all `MISSING`.
+
+    fastavro's resolution returns a reader field's default as the raw JSON value, unconverted
+    (a `bytes` default as `str`, a timestamp as `int`) and the same object for every message (a
+    list default shared by all values read). The generated `from_avro` instead replaces `MISSING`
+    with the field's Python default, typed and fresh each time.
+    """
+    copied = copy.deepcopy(parsed)
+    seen: set[int] = set()
+    todo = [copied]
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, dict):
+            for f in node.get("fields", ()) if isinstance(node.get("fields"), list) else ():
+                if isinstance(f, dict) and "default" in f:
+                    f["default"] = MISSING
+            todo.extend(v for v in node.values() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            todo.extend(v for v in node if isinstance(v, (dict, list)))
+    return copied
+
+
 def parse_writer_schema(schema: Any) -> Any:
     """A writer schema given as a generated class, JSON text or a JSON value, parsed."""
     to_python = getattr(schema, "avro_schema_to_python", None)
@@ -105,7 +139,9 @@ def standalone_json(fullname: str) -> str:
     """The self-contained schema of a registered named type, as JSON text (cached)."""
     text = _EXPANDED.get(fullname)
     if text is None:
-        text = json.dumps(expand(fullname, lambda name: json.loads(_LOCAL[name])), ensure_ascii=False)
+        text = json.dumps(
+            expand(fullname, lambda name: json.loads(_LOCAL[name])), ensure_ascii=False
+        )
         _EXPANDED[fullname] = text
     return text
 
@@ -157,7 +193,9 @@ def expand(fullname: str, lookup: Any, external: Any = None) -> Any:
         out: dict[str, Any] = {}
         for key, value in local.items():
             if key == "fields" and isinstance(value, list):
-                out[key] = [{k: (node(v, own) if k == "type" else v) for k, v in f.items()} for f in value]
+                out[key] = [
+                    {k: (node(v, own) if k == "type" else v) for k, v in f.items()} for f in value
+                ]
             else:
                 out[key] = value
             if key == "name" and needs_ns:
@@ -185,3 +223,4 @@ def expand(fullname: str, lookup: Any, external: Any = None) -> Any:
         return js
 
     return named(fullname, "")
+

@@ -75,9 +75,12 @@ class CommandAcknowledgment(_model.AvroRecord):
         o.command_id = datum["command_id"]
         o.status = AckStatus.__avro_symbols__[datum["status"]]
         o.received_at = datum["received_at"]
-        o.message = datum["message"]
-        o.error_code = datum["error_code"]
-        o.estimated_duration_ms = datum["estimated_duration_ms"]
+        x = datum["message"]
+        o.message = None if x is _schema.MISSING else x
+        x = datum["error_code"]
+        o.error_code = None if x is _schema.MISSING else x
+        x = datum["estimated_duration_ms"]
+        o.estimated_duration_ms = None if x is _schema.MISSING else x
         return o
 
     def __avro_write__(self, buf: bytearray) -> None:

@@ -100,14 +100,22 @@ class TelescopeCommand(_model.AvroRecord):
         o.command_type = CommandType.__avro_symbols__[datum["command_type"]]
         o.issued_at = datum["issued_at"]
         o.requested_by = datum["requested_by"]
-        o.instrument = _ns_telescope_common.Instrument.__avro_symbols__[
-            datum["instrument"]
-        ]
-        o.target = _dec_union_1(datum["target"])
-        o.exposure_seconds = datum["exposure_seconds"]
-        o.priority = datum["priority"]
-        o.parameters = datum["parameters"]
-        o.tags = datum["tags"]
+        x = datum["instrument"]
+        o.instrument = (
+            _ns_telescope_common.Instrument.CAMERA
+            if x is _schema.MISSING
+            else _ns_telescope_common.Instrument.__avro_symbols__[x]
+        )
+        x = datum["target"]
+        o.target = None if x is _schema.MISSING else _dec_union_1(x)
+        x = datum["exposure_seconds"]
+        o.exposure_seconds = None if x is _schema.MISSING else x
+        x = datum["priority"]
+        o.priority = 0 if x is _schema.MISSING else x
+        x = datum["parameters"]
+        o.parameters = {} if x is _schema.MISSING else x
+        x = datum["tags"]
+        o.tags = [] if x is _schema.MISSING else x
         return o
 
     def __avro_write__(self, buf: bytearray) -> None:

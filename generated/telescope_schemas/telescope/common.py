@@ -88,8 +88,14 @@ class SkyPosition(_model.AvroRecord):
         o = cls.__new__(cls)
         o.ra_deg = datum["ra_deg"]
         o.dec_deg = datum["dec_deg"]
-        o.frame = ReferenceFrame.__avro_symbols__[datum["frame"]]
-        o.epoch = datum["epoch"]
+        x = datum["frame"]
+        o.frame = (
+            ReferenceFrame.ICRS
+            if x is _schema.MISSING
+            else ReferenceFrame.__avro_symbols__[x]
+        )
+        x = datum["epoch"]
+        o.epoch = None if x is _schema.MISSING else x
         return o
 
     def __avro_write__(self, buf: bytearray) -> None:

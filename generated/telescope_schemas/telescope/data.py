@@ -75,7 +75,8 @@ class Frame(_model.AvroRecord):
         o.captured_at = datum["captured_at"]
         o.mean_flux = datum["mean_flux"]
         o.checksum = datum["checksum"]
-        o.flags = datum["flags"]
+        x = datum["flags"]
+        o.flags = {} if x is _schema.MISSING else x
         return o
 
     def __avro_write__(self, buf: bytearray) -> None:
@@ -231,10 +232,14 @@ class Observation(_model.AvroRecord):
         o.night = datum["night"]
         o.started_at = datum["started_at"]
         o.exposure_seconds = datum["exposure_seconds"]
-        o.filter_band = datum["filter_band"]
-        o.frames = [Frame.from_avro(v0) for v0 in datum["frames"]]
-        o.airmass = datum["airmass"]
-        o.metadata = datum["metadata"]
+        x = datum["filter_band"]
+        o.filter_band = None if x is _schema.MISSING else x
+        x = datum["frames"]
+        o.frames = [] if x is _schema.MISSING else [Frame.from_avro(v0) for v0 in x]
+        x = datum["airmass"]
+        o.airmass = None if x is _schema.MISSING else x
+        x = datum["metadata"]
+        o.metadata = {} if x is _schema.MISSING else x
         return o
 
     def __avro_write__(self, buf: bytearray) -> None:

@@ -95,12 +95,16 @@ class TelescopeStatus(_model.AvroRecord):
         o.telescope_id = datum["telescope_id"]
         o.reported_at = datum["reported_at"]
         o.state = TelescopeState.__avro_symbols__[datum["state"]]
-        o.pointing = _dec_union_1(datum["pointing"])
-        o.active_instrument = _dec_union_3(datum["active_instrument"])
+        x = datum["pointing"]
+        o.pointing = None if x is _schema.MISSING else _dec_union_1(x)
+        x = datum["active_instrument"]
+        o.active_instrument = None if x is _schema.MISSING else _dec_union_3(x)
         o.local_sidereal_time = datum["local_sidereal_time"]
         o.weather = WeatherConditions.from_avro(datum["weather"])
-        o.alarms = datum["alarms"]
-        o.uptime_seconds = datum["uptime_seconds"]
+        x = datum["alarms"]
+        o.alarms = [] if x is _schema.MISSING else x
+        x = datum["uptime_seconds"]
+        o.uptime_seconds = 0 if x is _schema.MISSING else x
         return o
 
     def __avro_write__(self, buf: bytearray) -> None:
@@ -317,7 +321,8 @@ class WeatherConditions(_model.AvroRecord):
         o.temperature_c = datum["temperature_c"]
         o.humidity_percent = datum["humidity_percent"]
         o.wind_speed_ms = datum["wind_speed_ms"]
-        o.cloud_cover = datum["cloud_cover"]
+        x = datum["cloud_cover"]
+        o.cloud_cover = None if x is _schema.MISSING else x
         return o
 
     def __avro_write__(self, buf: bytearray) -> None:
