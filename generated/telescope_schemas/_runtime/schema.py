@@ -224,3 +224,46 @@ def expand(fullname: str, lookup: Any, external: Any = None) -> Any:
 
     return named(fullname, "")
 
+
+def inline_first_use(parsed: Any, provided: dict[str, Any]) -> Any:
+    """A fastavro-parsed schema as plain JSON, each named type defined exactly once.
+
+    Types the schema only names (those of its schema references, parsed into `provided`) are
+    defined at their first use and named afterwards, as Avro requires; a type defined twice
+    (a referenced type that also defines a type used earlier) is named the second time.
+    fastavro's `expand_schema` inlines every use instead, which makes a schema that uses one
+    type twice unparsable ("redefined named type").
+    """
+    defined: set[str] = set()
+
+    def node(js: Any) -> Any:
+        if isinstance(js, str):
+            if js in _PRIMITIVES or js in defined or js not in provided:
+                return js
+            return node(provided[js])
+        if isinstance(js, list):
+            return [node(b) for b in js]
+        if not isinstance(js, dict):
+            return js
+        t = js.get("type")
+        if t in ("record", "error", "enum", "fixed"):
+            name = str(js.get("name"))
+            if name in defined:
+                return name
+            defined.add(name)
+        out = {k: v for k, v in js.items() if not k.startswith("__")}
+        if t in ("record", "error"):
+            out["fields"] = [
+                {k: (node(v) if k == "type" else v) for k, v in f.items()} for f in js["fields"]
+            ]
+        elif t == "array":
+            out["items"] = node(js["items"])
+        elif t == "map":
+            out["values"] = node(js["values"])
+        elif isinstance(t, (dict, list)) or (
+            isinstance(t, str) and t not in _PRIMITIVES and t not in _COMPLEX
+        ):
+            out["type"] = node(t)
+        return out
+
+    return node(parsed)

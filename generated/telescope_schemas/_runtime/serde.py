@@ -47,7 +47,7 @@ from typing import Any, ClassVar, Final, Generic, NoReturn, Self, TypeVar, cast
 
 import fastavro
 from dataclasses_avroschema import AvroModel
-from fastavro.schema import expand_schema, to_parsing_canonical_form
+from fastavro.schema import to_parsing_canonical_form
 
 from .codec import DecodeError, EncodeError, WrongTypeError, encode
 from .errors import (
@@ -66,7 +66,7 @@ from .registry import (
     SchemaReference,
     SchemaRegistryClient,
 )
-from .schema import MISSING, fastavro_schema, fastavro_view
+from .schema import MISSING, fastavro_schema, fastavro_view, inline_first_use
 from .wire import HEADER_SIZE, header, parse_header
 
 __all__ = [
@@ -666,14 +666,13 @@ class _SubjectBase(Generic[T]):
                 field=self.field,
             )
         try:
-            source = json.loads(info.schema)
-            writer = fastavro.parse_schema(
-                fastavro_view(source), named_schemas=named, _write_hint=True, _force=True
-            )
+            source = fastavro_view(json.loads(info.schema))
             if named:
-                # fastavro cannot resolve a writer whose named types are only references
-                # against a reader that defines them inline: inline them in the writer too.
-                writer = fastavro.parse_schema(expand_schema(writer), _write_hint=True, _force=True)
+                # The schema names types of its references. fastavro cannot resolve such a
+                # writer against a reader that defines them inline: define each at first use.
+                parsed = fastavro.parse_schema(source, named_schemas=dict(named), _force=True)
+                source = inline_first_use(parsed, named)
+            writer = fastavro.parse_schema(source, _write_hint=True, _force=True)
             same = to_parsing_canonical_form(writer) == self.codec.canonical
         except Exception as exc:
             raise DeserializationError(
