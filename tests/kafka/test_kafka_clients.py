@@ -427,13 +427,15 @@ class BadTopic:
     topic: str
     spec: TopicSpec[str, Any]
     values: list[Any]  # the good values, in order
-    bad_offsets: list[int]
+    bad_offsets: list[int]  # undecodable: these follow on_error
     raw: list[bytes | None]
+    tombstone_offset: int  # skipped with a warning whatever on_error says
 
 
 async def fill_bad_topic(bootstrap: str, registry_url: str, topic: str) -> BadTopic:
     """One partition: good messages between a wrong magic byte, an unknown schema id, a
-    truncated body, garbage after a valid header, a message without a value and garbage keys."""
+    truncated body, garbage after a valid header, a tombstone (no value: not an error, skipped
+    on this topic without tombstones) and garbage keys."""
     spec = TopicSpec(topic, RecordCodec(ts.TelescopeCommand), PlainCodec('"string"'))
     await create_topic(bootstrap, topic)
     good = [ts.TelescopeCommand.fake() for _ in range(4)]
@@ -464,8 +466,9 @@ async def fill_bad_topic(bootstrap: str, registry_url: str, topic: str) -> BadTo
         topic,
         spec,
         [good[0], good[1], good[2], good[3]],
-        [1, 3, 4, 5, 6, 7],
+        [1, 3, 4, 5, 7],
         [v for _, v in messages],
+        6,
     )
 
 
@@ -479,8 +482,7 @@ async def test_on_error_raise_stops_at_the_bad_message_and_never_commits_past_it
         (3, errors.UnknownSchemaIdError),
         (4, errors.TruncatedMessageError),
         (5, errors.DeserializationError),
-        (6, errors.DeserializationError),
-        (7, errors.DeserializationError),
+        (7, errors.DeserializationError),  # the tombstone at 6 is skipped on the way
     ]
     async with AvroConsumer(
         bootstrap, registry_url, unique_group, spec=bad.spec, **GROUP_OPTIONS
@@ -522,6 +524,10 @@ async def test_on_error_skip_logs_and_moves_on(
     skipped = [r for r in caplog.records if "skipping an undecodable message" in r.getMessage()]
     assert len(skipped) == len(bad.bad_offsets)
     assert all(unique_topic in r.getMessage() for r in skipped)
+    tombstones = [r for r in caplog.records if "tombstone" in r.getMessage()]
+    assert [r.getMessage().split(": ")[0] for r in tombstones] == [
+        f"skipping a tombstone (a message without a value) at {unique_topic}[0]@6"
+    ]
     assert await committed_offsets(bootstrap, unique_group, unique_topic) == {0: 10}
 
 
@@ -540,6 +546,7 @@ async def test_on_error_dead_letter_forwards_the_raw_message(
     assert [r.value for r in records] == bad.values
     assert await committed_offsets(bootstrap, unique_group, unique_topic) == {0: 10}
     dead = await read_raw(bootstrap, dlq, len(bad.bad_offsets))
+    # In order, so a dead-lettered tombstone (offset 6) would show here before offset 7's key.
     assert [m.value for m in dead] == [bad.raw[o] for o in bad.bad_offsets]
     classes = []
     for message, offset in zip(dead, bad.bad_offsets, strict=True):
@@ -556,10 +563,9 @@ async def test_on_error_dead_letter_forwards_the_raw_message(
         "TruncatedMessageError",
         "DeserializationError",
         "DeserializationError",
-        "DeserializationError",
     ]
     assert dict(dead[1].headers)["avrobind.error.schema_id"] == b"65536"
-    assert dead[5].key == b"\x00" + bad.raw[0][1:5] + b"\x02k"  # type: ignore[index]
+    assert dead[4].key == b"\x00" + bad.raw[0][1:5] + b"\x02k"  # type: ignore[index]
 
 
 # --- registry faults -----------------------------------------------------------------------

@@ -24,8 +24,15 @@ skipped and a later ``consume`` starts with it again; ``enable_auto_commit`` is 
 ``auto_offset_reset`` defaults to ``"earliest"`` (a new group reads the topic from the
 start); other options go to ``AIOKafkaConsumer``.
 
+Tombstones (messages without a value, which delete a key of a compacted topic): on a topic
+whose spec has ``tombstones=True`` the consumer yields them as records whose ``value`` is None
+(generated consumers of such topics are typed ``V | None``) and ``TombstoneAvroProducer``
+sends them (``send_tombstone(key)``). On any other topic a tombstone is skipped with one
+warning naming topic, partition and offset, and committed past like a handled record; it is
+never raised nor dead-lettered, whatever ``on_error`` says.
+
 Undecodable messages (a ``DeserializationError``: wrong magic byte, truncated, unknown schema
-id, corrupt body, null value) follow ``on_error``:
+id, corrupt body or key) follow ``on_error``:
 
 - ``"raise"`` (default): the error is raised, with ``topic``/``partition``/``offset`` set,
   and the message stays uncommitted (consuming again meets it again, unless the application
@@ -64,9 +71,10 @@ from aiokafka.errors import (  # type: ignore[import-untyped, unused-ignore]
     IllegalStateError,
 )
 
-from .errors import DeserializationError
+from .errors import DeserializationError, SerializationError
+from .keys import RAW_KINDS, RawKey
 from .registry import AsyncSchemaRegistryClient, RegistryConfig
-from .serde import AsyncTopicSerde, TopicSpec, codec_for, raw_key
+from .serde import AsyncTopicSerde, Codec, TopicSpec, codec_for
 
 __all__ = [
     "AvroConsumer",
@@ -75,6 +83,7 @@ __all__ = [
     "KafkaAvroProducer",
     "Message",
     "Record",
+    "TombstoneAvroProducer",
 ]
 
 log = logging.getLogger(__name__)
@@ -124,7 +133,7 @@ class Message(Generic[K, V]):
 class Record(Generic[K, V]):
     """A consumed message: the typed value and key, and where the message came from.
 
-    ``headers`` keeps the order and duplicates of Kafka headers (a null header value is
+    ``value`` is None for a tombstone (only on topics configured with tombstones). ``headers`` keeps the order and duplicates of Kafka headers (a null header value is
     ``b""``); ``timestamp`` is in milliseconds since the epoch.
     """
 
@@ -270,11 +279,7 @@ class AvroProducer(_Lifecycle, Generic[K, V]):
 
     def _encode(self, value: V, key: K | None) -> tuple[bytes, bytes | None]:
         data = self.serde.value.serialize_now(value)
-        if key is None:
-            return data, None
-        if self.serde.key is None:
-            return data, raw_key(key)
-        return data, self.serde.key.serialize_now(key)
+        return data, None if key is None else self.serde.serialize_key_now(key)
 
     def _started(self) -> Any:
         if self._producer is None:
@@ -295,15 +300,42 @@ class AvroProducer(_Lifecycle, Generic[K, V]):
         """Send one value and wait until the broker has it; returns aiokafka's RecordMetadata."""
         producer = self._started()
         data, key_bytes = self._encode(value, key)
+        return await self._send(producer, data, key_bytes, headers, partition, timestamp_ms)
+
+    async def _send(
+        self,
+        producer: Any,
+        data: bytes | None,
+        key: bytes | None,
+        headers: Headers | None,
+        partition: int | None,
+        timestamp_ms: int | None,
+    ) -> Any:
         future = await producer.send(
             self.topic,
             data,
-            key=key_bytes,
+            key=key,
             headers=_headers(headers),
             partition=partition,
             timestamp_ms=timestamp_ms,
         )
         return await future
+
+    async def _send_tombstone(
+        self, key: K, headers: Headers | None, partition: int | None, timestamp_ms: int | None
+    ) -> Any:
+        """A message with ``key`` and no value: no schema, so no registry call."""
+        spec = self.serde.spec
+        if not spec.tombstones:
+            raise SerializationError(
+                f"topic {self.topic!r} is not configured for tombstones: a null value is not "
+                f"a {spec.value.name} (set tombstones = true for the topic, or tombstones=True)"
+            )
+        if key is None:
+            raise SerializationError("a tombstone deletes a key: send_tombstone needs one")
+        producer = self._started()
+        key_bytes = self.serde.serialize_key_now(key)
+        return await self._send(producer, None, key_bytes, headers, partition, timestamp_ms)
 
     async def send_batch(self, messages: Iterable[V | Message[K, V]]) -> list[Any]:
         """Send values (or ``Message``s) in order; waits for all; returns their RecordMetadata.
@@ -335,6 +367,28 @@ class AvroProducer(_Lifecycle, Generic[K, V]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(topic={self.topic!r}, started={self._producer is not None})"
+
+
+class TombstoneAvroProducer(AvroProducer[K, V]):
+    """An ``AvroProducer`` of a topic with tombstones (compacted): adds ``send_tombstone``.
+    Its spec has ``tombstones=True``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.serde.spec.tombstones:
+            raise ValueError(f"{type(self).__name__} needs a TopicSpec with tombstones=True")
+
+    async def send_tombstone(
+        self,
+        key: K,
+        headers: Headers | None = None,
+        *,
+        partition: int | None = None,
+        timestamp_ms: int | None = None,
+    ) -> Any:
+        """Delete ``key`` from the compacted topic: send it with no value (a tombstone) and
+        wait until the broker has it; returns aiokafka's RecordMetadata."""
+        return await self._send_tombstone(key, headers, partition, timestamp_ms)
 
 
 # --- consumer -------------------------------------------------------------------------------
@@ -595,6 +649,16 @@ class AvroConsumer(_Lifecycle, Generic[K, V]):
     async def _next_record(self) -> Record[K, V]:
         while True:
             message = await self._next_raw()
+            if message.value is None and not self.serde.spec.tombstones:
+                log.warning(
+                    "skipping a tombstone (a message without a value) at %s[%d]@%d: "
+                    "the topic is not configured with tombstones = true",
+                    message.topic,
+                    message.partition,
+                    message.offset,
+                )
+                self._mark(message.partition, message.offset)
+                continue
             try:
                 return await self._decode(message)
             except DeserializationError as exc:
@@ -617,13 +681,7 @@ class AvroConsumer(_Lifecycle, Generic[K, V]):
                 raise
 
     async def _decode(self, message: Any) -> Record[K, V]:
-        if message.value is None:
-            raise DeserializationError(
-                "the message has no value (a tombstone), which is not a valid "
-                f"{self.serde.spec.value.name}",
-                field="value",
-            )
-        value = await self.serde.deserialize(message.value)
+        value = await self.serde.deserialize(message.value)  # None: a tombstone
         key = None if message.key is None else await self.serde.deserialize_key(message.key)
         return Record(
             value=value,
@@ -710,10 +768,29 @@ class AvroConsumer(_Lifecycle, Generic[K, V]):
 # --- the seed's classes ---------------------------------------------------------------------
 
 
+def _seed_spec(
+    topic: str, cls: type[T], key_schema: Any, key_format: str, strategy: str, tombstones: bool
+) -> TopicSpec[Any, T]:
+    key: Codec[Any] | RawKey[Any] | None = None
+    if key_format == "raw":
+        if key_schema not in RAW_KINDS:
+            raise ValueError(
+                f"key_format='raw' needs key_schema= one of {', '.join(RAW_KINDS)}, "
+                f"got {key_schema!r}"
+            )
+        key = RawKey(key_schema)
+    elif key_format != "avro":
+        raise ValueError(f"key_format must be 'avro' or 'raw', got {key_format!r}")
+    elif key_schema is not None:
+        key = codec_for(key_schema)
+    return TopicSpec(topic, codec_for(cls), key, strategy, tombstones=tombstones)
+
+
 class KafkaAvroProducer(AvroProducer[Any, T]):
     """The seed's producer: ``KafkaAvroProducer[Cls](bootstrap_servers=..., schema_registry_url=...,
     topic=..., schema_class=Cls)``. Keys are raw (``str`` as UTF-8) unless ``key_schema`` is
-    given (a class or a schema such as ``"string"``)."""
+    given (a class or a schema such as ``"string"``; with ``key_format="raw"`` a type name
+    written by Kafka's serializers). ``tombstones=True`` allows ``send_tombstone(key)``."""
 
     def __init__(
         self,
@@ -723,24 +800,27 @@ class KafkaAvroProducer(AvroProducer[Any, T]):
         schema_class: type[T] | None = None,
         *,
         key_schema: Any = None,
+        key_format: str = "avro",
         subject_strategy: str = "topic",
+        tombstones: bool = False,
         **options: Any,
     ) -> None:
         if topic is None or schema_class is None:
             raise TypeError("KafkaAvroProducer needs topic=... and schema_class=...")
-        spec: TopicSpec[Any, T] = TopicSpec(
-            topic,
-            codec_for(schema_class),
-            None if key_schema is None else codec_for(key_schema),
-            subject_strategy,
-        )
+        spec = _seed_spec(topic, schema_class, key_schema, key_format, subject_strategy, tombstones)
         super().__init__(bootstrap_servers, schema_registry_url, spec=spec, **options)
+
+    async def send_tombstone(self, key: Any, headers: Headers | None = None) -> Any:
+        """Delete ``key``: send it with no value. Refused unless created with tombstones=True."""
+        return await self._send_tombstone(key, headers, None, None)
 
 
 class KafkaAvroConsumer(AvroConsumer[Any, T]):
     """The seed's consumer: ``KafkaAvroConsumer[Cls](bootstrap_servers=..., schema_registry_url=...,
     topic=..., group_id=..., message_class=Cls)``; ``consume(handler)`` calls ``handler(value)``.
-    Keys are raw bytes unless ``key_schema`` is given."""
+    Keys are raw bytes unless ``key_schema`` is given (and ``key_format``, as for the
+    producer). With ``tombstones=True`` a tombstone reaches the handler as None (write
+    ``KafkaAvroConsumer[Cls | None]``); without, it is skipped with a warning."""
 
     def __init__(
         self,
@@ -751,15 +831,14 @@ class KafkaAvroConsumer(AvroConsumer[Any, T]):
         message_class: type[T] | None = None,
         *,
         key_schema: Any = None,
+        key_format: str = "avro",
         subject_strategy: str = "topic",
+        tombstones: bool = False,
         **options: Any,
     ) -> None:
         if topic is None or message_class is None:
             raise TypeError("KafkaAvroConsumer needs topic=... and message_class=...")
-        spec: TopicSpec[Any, T] = TopicSpec(
-            topic,
-            codec_for(message_class),
-            None if key_schema is None else codec_for(key_schema),
-            subject_strategy,
+        spec = _seed_spec(
+            topic, message_class, key_schema, key_format, subject_strategy, tombstones
         )
         super().__init__(bootstrap_servers, schema_registry_url, group_id, spec=spec, **options)
