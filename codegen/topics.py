@@ -155,7 +155,9 @@ def render_topics(plan: Plan, config: Config, schemas: m.SchemaSet) -> str:
         .get_template("topics.py.j2")
         .render(
             module_doc=doc,
-            imports=module_imports,
+            # isort's order: `from . import shop` (a one-part namespace) before `._runtime`
+            early_imports=[i for i in module_imports if i[0].lower() < "._runtime"],
+            imports=[i for i in module_imports if i[0].lower() >= "._runtime"],
             registry_url=config.registry,
             topics=views,
             raw_keys=any(v.key.raw for v in views),
