@@ -3,6 +3,12 @@
 The config is parsed by `load_config` (the same path as `avrobind generate`), so the keys
 `key-format` and `tombstones` are read as a user writes them. Each call generates a package
 with a fresh name (tests that import two never share a module).
+
+The confluent-kafka side (blocking; run it in a thread): `confluent_produce` (a plain
+`Producer` with StringSerializer keys and AvroSerializer values, value None for tombstones),
+`deserializing_read` (a `DeserializingConsumer`) and `plain_read` (a plain `Consumer`). Each
+has its own registry client: nothing is shared with the generated classes but the registry.
+Consumers use assign() from offset 0 (on tansu, subscribe() may see nothing).
 """
 
 from __future__ import annotations
@@ -13,6 +19,18 @@ import sys
 import uuid
 from pathlib import Path
 from types import ModuleType
+from typing import Any
+
+from confluent_kafka import Consumer, DeserializingConsumer, Producer
+from confluent_kafka import TopicPartition as ConfluentPartition
+from confluent_kafka.schema_registry import SchemaRegistryClient as ConfluentRegistry
+from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
+from confluent_kafka.serialization import (
+    MessageField,
+    SerializationContext,
+    StringDeserializer,
+    StringSerializer,
+)
 
 from codegen.config import load_config
 from codegen.generate import generate
@@ -74,3 +92,71 @@ def generate_package(root: Path) -> ModuleType:
         return importlib.import_module(package)
     finally:
         sys.path.remove(str(config.out))
+
+
+def stock_to_dict(stock: Any, ctx: Any = None) -> dict[str, Any]:
+    return {"sku": stock.sku, "count": stock.count}
+
+
+def confluent_produce(bootstrap: str, registry_url: str, topic: str, items: list[Any]) -> None:
+    """(key, value) items: str keys by StringSerializer, Stock values by AvroSerializer,
+    None as a tombstone, bytes as they are."""
+    value_ser = AvroSerializer(
+        ConfluentRegistry({"url": registry_url}), json.dumps(STOCK), to_dict=stock_to_dict
+    )
+    key_ser = StringSerializer()
+    producer = Producer({"bootstrap.servers": bootstrap})
+    for key, value in items:
+        if value is not None and not isinstance(value, bytes):
+            value = value_ser(value, SerializationContext(topic, MessageField.VALUE))
+        producer.produce(topic, key=key_ser(key), value=value)
+    assert producer.flush(10) == 0
+
+
+def _assigned_read(consumer: Any, topic: str, count: int) -> list[Any]:
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        consumer.assign([ConfluentPartition(topic, p, 0) for p in partitions])
+        out: list[Any] = []
+        for _ in range(300):
+            if len(out) >= count:
+                break
+            message = consumer.poll(0.1)
+            if message is not None and message.error() is None:
+                out.append(message)
+        return out
+    finally:
+        consumer.close()
+
+
+def deserializing_read(
+    bootstrap: str, topic: str, count: int, registry_url: str, stock_cls: type
+) -> list[Any]:
+    """A DeserializingConsumer: StringDeserializer keys, AvroDeserializer values as
+    `stock_cls` (a null value stays None)."""
+    consumer = DeserializingConsumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"ck-{uuid.uuid4().hex[:6]}",
+            "enable.auto.commit": False,
+            "key.deserializer": StringDeserializer(),
+            "value.deserializer": AvroDeserializer(
+                ConfluentRegistry({"url": registry_url}),
+                json.dumps(STOCK),
+                from_dict=lambda d, ctx: stock_cls(**d),
+            ),
+        }
+    )
+    return _assigned_read(consumer, topic, count)
+
+
+def plain_read(bootstrap: str, topic: str, count: int) -> list[Any]:
+    """A plain Consumer: keys and values as bytes (None for a tombstone)."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"ck-{uuid.uuid4().hex[:6]}",
+            "enable.auto.commit": False,
+        }
+    )
+    return _assigned_read(consumer, topic, count)

@@ -20,10 +20,9 @@ from typing import Any
 
 import httpx
 import pytest
-from confluent_kafka import DeserializingConsumer, Producer, SerializingProducer
-from confluent_kafka import TopicPartition as ConfluentPartition
+from confluent_kafka import Producer, SerializingProducer
 from confluent_kafka.schema_registry import SchemaRegistryClient as ConfluentRegistry
-from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
+from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import (
     DoubleDeserializer,
     DoubleSerializer,
@@ -224,43 +223,6 @@ async def subjects(registry_url: str) -> Any:
         return (await http.get(f"{registry_url}/subjects")).json()
 
 
-def _stock_schema() -> str:
-    return json.dumps(compacted.STOCK)
-
-
-def _deserializing_read(
-    bootstrap: str, topic: str, count: int, registry_url: str, shop: ModuleType
-) -> list[Any]:
-    """confluent-kafka's DeserializingConsumer (StringDeserializer keys, AvroDeserializer
-    values with its own registry client), assigned to every partition from the start (tansu:
-    assign() rather than subscribe())."""
-    registry = ConfluentRegistry({"url": registry_url})
-    consumer = DeserializingConsumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"ck-{uuid.uuid4().hex[:6]}",
-            "enable.auto.commit": False,
-            "key.deserializer": StringDeserializer(),
-            "value.deserializer": AvroDeserializer(
-                registry, _stock_schema(), from_dict=lambda d, ctx: shop.Stock(**d)
-            ),
-        }
-    )
-    try:
-        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-        consumer.assign([ConfluentPartition(topic, p, 0) for p in partitions])
-        out: list[Any] = []
-        for _ in range(300):
-            if len(out) >= count:
-                break
-            message = consumer.poll(0.1)
-            if message is not None and message.error() is None:
-                out.append(message)
-        return out
-    finally:
-        consumer.close()
-
-
 async def _read_all(consumer: Any, count: int, timeout: float = 30.0) -> list[Any]:
     async def loop() -> list[Any]:
         got = []
@@ -288,8 +250,8 @@ async def test_serializing_producer_to_generated_consumer(
                 "key.serializer": StringSerializer(),
                 "value.serializer": AvroSerializer(
                     ConfluentRegistry({"url": registry_url}),
-                    _stock_schema(),
-                    to_dict=lambda s, ctx: {"sku": s.sku, "count": s.count},
+                    json.dumps(compacted.STOCK),
+                    to_dict=compacted.stock_to_dict,
                 ),
             }
         )
@@ -318,7 +280,7 @@ async def test_generated_producer_to_deserializing_consumer(
         for key, value in sent.items():
             await producer.send(value, key=key)
     messages = await asyncio.to_thread(
-        _deserializing_read, bootstrap, "shop.events", len(sent), registry_url, shop
+        compacted.deserializing_read, bootstrap, "shop.events", len(sent), registry_url, shop.Stock
     )
     assert {m.key(): m.value() for m in messages} == sent
     raw = await read_raw(bootstrap, "shop.events", len(sent))
