@@ -5,10 +5,9 @@ The config is parsed by `load_config` (the same path as `avrobind generate`), so
 with a fresh name (tests that import two never share a module).
 
 The confluent-kafka side (blocking; run it in a thread): `confluent_produce` (a plain
-`Producer` with StringSerializer keys and AvroSerializer values, value None for tombstones),
-`deserializing_read` (a `DeserializingConsumer`) and `plain_read` (a plain `Consumer`). Each
-has its own registry client: nothing is shared with the generated classes but the registry.
-Consumers use assign() from offset 0 (on tansu, subscribe() may see nothing).
+`Producer` with StringSerializer keys and AvroSerializer values, value None for tombstones)
+and `deserializing_read` (a `DeserializingConsumer`). Each has its own registry client:
+nothing is shared with the generated classes but the registry.
 """
 
 from __future__ import annotations
@@ -21,8 +20,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from confluent_kafka import Consumer, DeserializingConsumer, Producer
-from confluent_kafka import TopicPartition as ConfluentPartition
+from confluent_kafka import DeserializingConsumer, Producer
 from confluent_kafka.schema_registry import SchemaRegistryClient as ConfluentRegistry
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.serialization import (
@@ -34,6 +32,7 @@ from confluent_kafka.serialization import (
 
 from codegen.config import load_config
 from codegen.generate import generate
+from tests.kafka.consuming import assigned_read
 
 STOCK = {
     "type": "record",
@@ -113,22 +112,6 @@ def confluent_produce(bootstrap: str, registry_url: str, topic: str, items: list
     assert producer.flush(10) == 0
 
 
-def _assigned_read(consumer: Any, topic: str, count: int) -> list[Any]:
-    try:
-        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-        consumer.assign([ConfluentPartition(topic, p, 0) for p in partitions])
-        out: list[Any] = []
-        for _ in range(300):
-            if len(out) >= count:
-                break
-            message = consumer.poll(0.1)
-            if message is not None and message.error() is None:
-                out.append(message)
-        return out
-    finally:
-        consumer.close()
-
-
 def deserializing_read(
     bootstrap: str, topic: str, count: int, registry_url: str, stock_cls: type
 ) -> list[Any]:
@@ -147,16 +130,4 @@ def deserializing_read(
             ),
         }
     )
-    return _assigned_read(consumer, topic, count)
-
-
-def plain_read(bootstrap: str, topic: str, count: int) -> list[Any]:
-    """A plain Consumer: keys and values as bytes (None for a tombstone)."""
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"ck-{uuid.uuid4().hex[:6]}",
-            "enable.auto.commit": False,
-        }
-    )
-    return _assigned_read(consumer, topic, count)
+    return assigned_read(consumer, topic, count)

@@ -23,8 +23,7 @@ import httpx
 import pytest
 import telescope_schemas as ts
 from aiokafka import AIOKafkaProducer
-from confluent_kafka import Consumer, Producer
-from confluent_kafka import TopicPartition as ConfluentPartition
+from confluent_kafka import Producer
 from confluent_kafka.schema_registry import SchemaRegistryClient as ConfluentRegistry
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
@@ -47,6 +46,7 @@ from tests.fixtures_kafka import (
 )
 from tests.fixtures_registry import RegistryServers
 from tests.kafka import evolution
+from tests.kafka.consuming import confluent_read, consume_n, take
 from tests.kafka.seed_models import SeedCommand
 
 pytestmark = pytest.mark.kafka
@@ -62,50 +62,6 @@ TOPICS = [
     (ts.TelescopeStatusProducer, ts.TelescopeStatusConsumer, ts.TelescopeStatus),
 ]
 FAST_REGISTRY = {"backoff_base": 0.01, "backoff_max": 0.02}
-
-
-async def consume_n(
-    consumer: Any, count: int, *, records: bool = True, timeout: float = 30.0
-) -> list[Any]:
-    """Run `consume_records` (or `consume`) until at least `count` were handled, then cancel."""
-    got: list[Any] = []
-    enough = asyncio.Event()
-
-    def handler(item: Any) -> None:
-        got.append(item)
-        if len(got) >= count:
-            enough.set()
-
-    task = asyncio.create_task(
-        consumer.consume_records(handler) if records else consumer.consume(handler)
-    )
-    waiter = asyncio.create_task(enough.wait())
-    done, _ = await asyncio.wait(
-        {task, waiter}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-    )
-    waiter.cancel()
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-    if task in done and task.exception() is not None:
-        raise task.exception()  # type: ignore[misc]
-    assert len(got) >= count, f"handled {len(got)} of {count} within {timeout} s"
-    return got
-
-
-async def take(consumer: Any, count: int, timeout: float = 30.0) -> list[Record[Any, Any]]:
-    """`async for` over the consumer until `count` records; commits them all."""
-
-    async def loop() -> list[Record[Any, Any]]:
-        got = []
-        async for record in consumer:
-            got.append(record)
-            if len(got) == count:
-                await consumer.commit()
-                break
-        return got
-
-    return await asyncio.wait_for(loop(), timeout)
 
 
 # --- end to end, every telescope topic -----------------------------------------------------
@@ -283,29 +239,6 @@ async def test_a_rebalance_loses_nothing(
 # --- interop with confluent-kafka through the broker ----------------------------------------
 
 
-def _confluent_read(bootstrap: str, topic: str, count: int) -> list[Any]:
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"ck-{uuid.uuid4().hex[:6]}",
-            "enable.auto.commit": False,
-        }
-    )
-    try:
-        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-        consumer.assign([ConfluentPartition(topic, p, 0) for p in partitions])
-        out: list[Any] = []
-        for _ in range(200):
-            if len(out) >= count:
-                break
-            message = consumer.poll(0.1)
-            if message is not None and message.error() is None:
-                out.append(message)
-        return out
-    finally:
-        consumer.close()
-
-
 async def test_confluent_deserializer_reads_what_the_generated_producer_writes(
     fresh_kafka_broker: KafkaBroker, registry_url: str
 ) -> None:
@@ -314,9 +247,7 @@ async def test_confluent_deserializer_reads_what_the_generated_producer_writes(
     async with ts.TelescopeCommandsProducer(bootstrap, registry_url) as producer:
         for key, value in values.items():
             await producer.send(value, key=key)
-    messages = await asyncio.to_thread(
-        _confluent_read, bootstrap, "telescope.commands", len(values)
-    )
+    messages = await asyncio.to_thread(confluent_read, bootstrap, "telescope.commands", len(values))
     confluent = ConfluentRegistry({"url": registry_url})
     value_de = AvroDeserializer(
         confluent, from_dict=lambda d, ctx: ts.TelescopeCommand.from_avro(d)

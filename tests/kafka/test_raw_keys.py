@@ -39,6 +39,7 @@ from telescope_schemas._runtime.keys import RAW_KINDS, RawKey
 
 from tests.fixtures_kafka import KafkaBroker, create_topic, read_raw
 from tests.kafka import compacted
+from tests.kafka.consuming import take
 
 INT32 = st.integers(-(2**31), 2**31 - 1)
 INT64 = st.integers(-(2**63), 2**63 - 1)
@@ -223,18 +224,6 @@ async def subjects(registry_url: str) -> Any:
         return (await http.get(f"{registry_url}/subjects")).json()
 
 
-async def _read_all(consumer: Any, count: int, timeout: float = 30.0) -> list[Any]:
-    async def loop() -> list[Any]:
-        got = []
-        async for record in consumer:
-            got.append(record)
-            if len(got) == count:
-                break
-        return got
-
-    return await asyncio.wait_for(loop(), timeout)
-
-
 @pytest.mark.kafka
 async def test_serializing_producer_to_generated_consumer(
     fresh_kafka_broker: KafkaBroker, registry_url: str, shop: ModuleType
@@ -263,7 +252,7 @@ async def test_serializing_producer_to_generated_consumer(
     # No group: reads from the start with no group join (the generated consumer never
     # registered anything: the writer schema is fetched by id).
     async with shop.ShopEventsConsumer(bootstrap, registry_url, None) as consumer:
-        records = await _read_all(consumer, len(sent))
+        records = await take(consumer, len(sent))
     assert {r.key: r.value for r in records} == sent
     assert all(type(r.key) is str for r in records)
     assert await subjects(registry_url) == ["shop.events-value"]
@@ -327,7 +316,7 @@ async def test_numeric_and_uuid_keys_on_the_wire_and_back(
         raw = await read_raw(bootstrap, topic, len(keys))
         assert [m.key for m in raw] == expected, topic
         async with getattr(shop, prefix + "Consumer")(bootstrap, registry_url, None) as consumer:
-            records = await _read_all(consumer, len(keys))
+            records = await take(consumer, len(keys))
         assert [r.key for r in records] == keys, topic
         assert [r.value.count for r in records] == list(range(len(keys)))
     # Without `key`, keys are bytes both ways: a str (which would come back as bytes) is
@@ -371,5 +360,5 @@ async def test_a_key_that_is_not_a_raw_int_follows_on_error(
     assert "a raw int key is 4 bytes (Kafka's IntegerSerializer), got 3" in str(info.value)
     assert "(key of shop.by-int[0]@1)" in str(info.value)
     async with shop.ShopByIntConsumer(bootstrap, registry_url, None, on_error="skip") as consumer:
-        records = await _read_all(consumer, 2)
+        records = await take(consumer, 2)
     assert [r.key for r in records] == [1, 3]

@@ -8,7 +8,6 @@ offsets are read back from the broker; the warning of a skipped tombstone is rea
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from tests.fixtures_kafka import (
 )
 from tests.fixtures_registry import RegistryServers
 from tests.kafka import compacted
+from tests.kafka.consuming import confluent_read, consume_n, take
 from tests.kafka.seed_models import SeedCommand
 
 BIN = Path(sys.executable).parent
@@ -38,21 +38,6 @@ BIN = Path(sys.executable).parent
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     return compacted.generate_package(tmp_path_factory.mktemp("shop"))
-
-
-async def read_n(consumer: Any, count: int, timeout: float = 30.0) -> list[Any]:
-    """`async for` until `count` records, then commit them all."""
-
-    async def loop() -> list[Any]:
-        got = []
-        async for record in consumer:
-            got.append(record)
-            if len(got) == count:
-                await consumer.commit()
-                break
-        return got
-
-    return await asyncio.wait_for(loop(), timeout)
 
 
 # --- the serde -----------------------------------------------------------------------------
@@ -94,7 +79,7 @@ async def test_a_confluent_tombstone_is_yielded_on_a_tombstone_topic(
     )
     group = f"g-{uuid.uuid4().hex[:6]}"
     async with shop.ShopStockConsumer(bootstrap, registry_url, group, **GROUP_OPTIONS) as consumer:
-        records = await read_n(consumer, len(items))
+        records = await take(consumer, len(items))
     assert [(r.key, r.value) for r in records] == items
     assert [r.offset for r in records] == [0, 1, 2, 3]
     assert await committed_offsets(bootstrap, group, "shop.stock") == {0: 4}
@@ -127,7 +112,7 @@ async def test_a_tombstone_on_a_topic_without_tombstones_is_skipped_committed_an
     group = f"g-{uuid.uuid4().hex[:6]}"
     values = [(k, v, i) for i, (k, v) in enumerate(items) if isinstance(v, shop.Stock)]
     async with shop.ShopEventsConsumer(bootstrap, registry_url, group, **options) as consumer:
-        records = await read_n(consumer, len(values))
+        records = await take(consumer, len(values))
     assert [(r.key, r.value, r.offset) for r in records] == values
     tombstones = [i for i, (_, v) in enumerate(items) if v is None]
     lines = [r for r in caplog.records if "tombstone" in r.getMessage()]
@@ -143,7 +128,7 @@ async def test_a_tombstone_on_a_topic_without_tombstones_is_skipped_committed_an
     ]
     assert await committed_offsets(bootstrap, group, "shop.events") == {0: len(items)}
     if on_error == "dead_letter":
-        dead = await asyncio.to_thread(compacted.plain_read, bootstrap, "shop.events.dlq", 1)
+        dead = await asyncio.to_thread(confluent_read, bootstrap, "shop.events.dlq", 1)
         assert [(m.key(), m.value()) for m in dead] == [(b"sku-c", b"\x01not avro")]
 
 
@@ -168,7 +153,7 @@ async def test_send_tombstone_is_a_null_value_for_other_clients_and_needs_no_reg
         await producer.send(a, key="sku-b")
         with pytest.raises(shop._runtime.errors.SerializationError, match="needs one"):
             await producer.send_tombstone(None)
-    messages = await asyncio.to_thread(compacted.plain_read, bootstrap, "shop.stock", 3)
+    messages = await asyncio.to_thread(confluent_read, bootstrap, "shop.stock", 3)
     assert [(m.key(), m.value() is None) for m in messages] == [
         (b"sku-a", False),
         (b"sku-a", True),
@@ -181,7 +166,7 @@ async def test_send_tombstone_is_a_null_value_for_other_clients_and_needs_no_reg
     )
     assert [(m.key(), m.value()) for m in typed] == [("sku-a", a), ("sku-a", None), ("sku-b", a)]
     async with shop.ShopStockConsumer(bootstrap, server.url, None) as consumer:
-        records = await read_n(consumer, 3)
+        records = await take(consumer, 3)
     assert [(r.key, r.value) for r in records] == [("sku-a", a), ("sku-a", None), ("sku-b", a)]
     assert records[1].header("reason") == b"sold out"
 
@@ -197,7 +182,7 @@ async def test_tombstones_with_avro_record_keys(
         await producer.send(shop.Stock(sku="a", count=3), key=key)
         await producer.send_tombstone(key)
     async with shop.ShopRecordKeyedConsumer(bootstrap, registry_url, None) as consumer:
-        records = await read_n(consumer, 2)
+        records = await take(consumer, 2)
     assert [(r.key, r.value) for r in records] == [(key, shop.Stock(sku="a", count=3)), (key, None)]
 
 
@@ -211,26 +196,6 @@ def test_send_tombstone_exists_only_where_tombstones_are_configured(shop: Module
 
 
 # --- the seed's classes --------------------------------------------------------------------
-
-
-async def consume_values(consumer: Any, count: int, timeout: float = 30.0) -> list[Any]:
-    """`consume(handler)` until `count` values were handled, then cancel it."""
-    got: list[Any] = []
-    enough = asyncio.Event()
-
-    def handler(value: Any) -> None:
-        got.append(value)
-        if len(got) >= count:
-            enough.set()
-
-    task = asyncio.create_task(consumer.consume(handler))
-    try:
-        await asyncio.wait_for(enough.wait(), timeout)
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-    return got
 
 
 @pytest.mark.kafka
@@ -273,13 +238,13 @@ async def test_seed_classes_take_a_tombstones_flag(
         **common,
         **GROUP_OPTIONS,
     ) as consumer:
-        assert await consume_values(consumer, 3) == [first, None, second]
+        assert await consume_n(consumer, 3, records=False) == [first, None, second]
     caplog.set_level(logging.WARNING)
     group = f"seed-{uuid.uuid4().hex[:6]}"
     async with ts.KafkaAvroConsumer[SeedCommand](
         message_class=SeedCommand, group_id=group, **common, **GROUP_OPTIONS
     ) as consumer:
-        assert await consume_values(consumer, 2) == [first, second]
+        assert await consume_n(consumer, 2, records=False) == [first, second]
     warnings = [r for r in caplog.records if "tombstone" in r.getMessage()]
     assert [r.getMessage().split(": ")[0] for r in warnings] == [
         f"skipping a tombstone (a message without a value) at {unique_topic}[0]@1"
