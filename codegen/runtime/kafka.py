@@ -133,7 +133,8 @@ class Message(Generic[K, V]):
 class Record(Generic[K, V]):
     """A consumed message: the typed value and key, and where the message came from.
 
-    ``value`` is None for a tombstone (only on topics configured with tombstones). ``headers`` keeps the order and duplicates of Kafka headers (a null header value is
+    ``value`` is None for a tombstone (only on topics configured with tombstones).
+    ``headers`` keeps the order and duplicates of Kafka headers (a null header value is
     ``b""``); ``timestamp`` is in milliseconds since the epoch.
     """
 
@@ -231,6 +232,7 @@ class AvroProducer(_Lifecycle, Generic[K, V]):
     KEY_TYPE: ClassVar[type | None]
     VALUE_TYPE: ClassVar[type]
     SPEC: ClassVar[TopicSpec[Any, Any]]
+    _TOMBSTONES: ClassVar[bool] = False  # True: a class with send_tombstone
 
     def __init__(
         self,
@@ -251,6 +253,8 @@ class AvroProducer(_Lifecycle, Generic[K, V]):
             auto_register=auto_register,
             subject_strategy=subject_strategy,
         )
+        if self._TOMBSTONES and not self.serde.spec.tombstones:
+            raise ValueError(f"{type(self).__name__} needs a TopicSpec with tombstones=True")
         self.topic = self.serde.topic
         self._options = {"bootstrap_servers": bootstrap_servers, **options}
         self._producer: Any = None
@@ -373,10 +377,7 @@ class TombstoneAvroProducer(AvroProducer[K, V]):
     """An ``AvroProducer`` of a topic with tombstones (compacted): adds ``send_tombstone``.
     Its spec has ``tombstones=True``."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if not self.serde.spec.tombstones:
-            raise ValueError(f"{type(self).__name__} needs a TopicSpec with tombstones=True")
+    _TOMBSTONES = True
 
     async def send_tombstone(
         self,
