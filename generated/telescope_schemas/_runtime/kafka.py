@@ -66,7 +66,7 @@ from aiokafka.errors import (  # type: ignore[import-untyped, unused-ignore]
 
 from .errors import DeserializationError
 from .registry import AsyncSchemaRegistryClient, RegistryConfig
-from .serde import AsyncTopicSerde, TopicSpec, codec_for, raw_key
+from .serde import AsyncTopicSerde, Registration, TopicSpec, codec_for, raw_key
 
 __all__ = [
     "AvroConsumer",
@@ -715,6 +715,9 @@ class KafkaAvroProducer(AvroProducer[Any, T]):
     topic=..., schema_class=Cls)``. Keys are raw (``str`` as UTF-8) unless ``key_schema`` is
     given (a class or a schema such as ``"string"``)."""
 
+    # Generated subclasses set this with `references = true`: what `sync` registers per type.
+    REGISTRATIONS: ClassVar[Mapping[str, Registration]] = {}
+
     def __init__(
         self,
         bootstrap_servers: str | Sequence[str],
@@ -730,8 +733,8 @@ class KafkaAvroProducer(AvroProducer[Any, T]):
             raise TypeError("KafkaAvroProducer needs topic=... and schema_class=...")
         spec: TopicSpec[Any, T] = TopicSpec(
             topic,
-            codec_for(schema_class),
-            None if key_schema is None else codec_for(key_schema),
+            codec_for(schema_class, self.REGISTRATIONS),
+            None if key_schema is None else codec_for(key_schema, self.REGISTRATIONS),
             subject_strategy,
         )
         super().__init__(bootstrap_servers, schema_registry_url, spec=spec, **options)
