@@ -631,8 +631,9 @@ class _SubjectBase(Generic[T]):
         Run by ``register`` of the sync and async serdes, which make the calls.
         """
         registration = self.codec.registration
+        refs: tuple[SchemaReference, ...] = ()
         if registration is None:
-            schema, refs = self.schema, ()
+            schema = self.schema
         else:
             schema = registration.schema
             refs = yield from self._references_plan(registration.references, {})
