@@ -35,6 +35,7 @@ from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 from codegen.config import load_config
+from codegen.errors import InputErrors
 from codegen.generate import generate
 from codegen.schema.loader import load_directory
 from codegen.subjects import subject_schemas
@@ -487,3 +488,22 @@ def test_registrations_are_resolved_once_per_client(v1: Project, registry_url: s
         for s in ["shop.common.Point", "shop.common.Place", f"{ORDERS}-key", f"{ORDERS}-value"]
     )
     assert seen == first
+
+
+def test_generate_rejects_files_that_use_each_others_types(tmp_path: Path) -> None:
+    """`sync` cannot register them with references, so the runtime could not either."""
+    for name, other in (("A", "B"), ("B", "A")):
+        field = {"name": "other", "type": ["null", f"n.{other}"], "default": None}
+        schema = {"type": "record", "name": name, "namespace": "n", "fields": [field]}
+        (tmp_path / "avsc").mkdir(exist_ok=True)
+        (tmp_path / "avsc" / f"{name.lower()}.avsc").write_text(json.dumps(schema))
+    config = tmp_path / "pyproject.toml"
+    config.write_text(
+        '[tool.avrobind]\nschemas = "avsc"\nout = "out"\npackage = "cyc"\nreferences = true\n'
+        '[tool.avrobind.topics."t"]\nvalue = "n.A"\n'
+    )
+    with pytest.raises(InputErrors) as info:
+        generate(load_config(config))
+    assert "n.A -> n.B -> n.A use each other's types" in str(info.value)
+    assert info.value.errors[0].path == "tool.avrobind.references"
+    assert not (tmp_path / "out").exists()
