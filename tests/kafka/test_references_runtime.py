@@ -13,7 +13,8 @@ Point) are shared types; `Place` is itself a subject of its own that references 
 `shop.orders.Order` uses Place twice (and in an array), Point in a union and Unit, which is
 defined inside Point's file; the key `shop.orders.OrderKey` uses Point. Topic `shop.places`
 uses the record strategy: its value subject is Place's own subject, its key subject
-`shop.orders.OrderKey` holds the same form as `shop.orders-key`.
+`shop.orders.OrderKey` holds the same form as `shop.orders-key`. Topic `shop.points` holds
+Point, which references nothing: its value subject holds the generated class's own schema.
 """
 
 from __future__ import annotations
@@ -105,10 +106,14 @@ key = "shop.orders.OrderKey"
 value = "shop.common.Place"
 key = "shop.orders.OrderKey"
 subject-strategy = "record"
+
+[tool.avrobind.topics."shop.points"]
+value = "shop.common.Point"
+key = "string"
 """
 SHARED = ["shop.common.Point", "shop.common.Place"]
 KEY_RECORD = "shop.orders.OrderKey"  # the key subject of shop.places
-ORDERS, PLACES = "shop.orders", "shop.places"
+ORDERS, PLACES, POINTS = "shop.orders", "shop.places", "shop.points"
 
 
 class Project:
@@ -235,15 +240,17 @@ async def produce(
     calls)."""
     p = project.p
     if not earlier:
-        await create_topic(broker.bootstrap, ORDERS)
-        await create_topic(broker.bootstrap, PLACES)
+        for topic in (ORDERS, PLACES, POINTS):
+            await create_topic(broker.bootstrap, topic)
     async with (
         p.ShopOrdersProducer(broker.bootstrap, url, auto_register=auto_register) as orders,
         p.ShopPlacesProducer(broker.bootstrap, url, auto_register=auto_register) as places,
+        p.ShopPointsProducer(broker.bootstrap, url, auto_register=auto_register) as points,
     ):
         for i in range(1, count + 1):
             await orders.send(project.order(i), key=project.key(i))
         await places.send(p.Place(name="x", at=p.Point(x=0, y=0)), key=project.key(0))
+        await points.send(p.Point(x=1, y=1), key="p")
     records = await read_raw(broker.bootstrap, ORDERS, earlier + count)
     assert len(records) == earlier + count
     return [(r.key, r.value) for r in records[earlier:]]
@@ -302,6 +309,11 @@ def test_generated_registrations_are_what_sync_registers(v1: Project) -> None:
     assert v1.p.ShopPlacesSerde.SPEC.value.registration is embedded["shop.common.Place"]
     assert v1.p.ShopPlacesSerde.SPEC.key.registration is embedded["shop.orders.OrderKey"]
     assert v1.p.topics.KafkaAvroProducer.REGISTRATIONS is embedded
+    # Point references nothing: its subjects hold the generated class's own schema, which is
+    # the text `sync` registers for it.
+    assert v1.p.ShopPointsSerde.SPEC.value.registration is None
+    point = next(s for s in specs if s.subject == f"{POINTS}-value")
+    assert v1.p.ShopPointsSerde.SPEC.value.schema == point.text
 
 
 def test_generated_topics_with_registrations_pass_ruff_and_mypy_strict(
@@ -343,9 +355,9 @@ async def test_sync_then_produce_adds_no_version_and_uses_syncs_ids(
 ) -> None:
     result = v1.sync(registry_url)
     ids = synced(result)
-    # Point, Place (also the value subject of shop.places), shop.orders-key/-value and
-    # shop.orders.OrderKey (the key subject of shop.places).
-    assert result["summary"]["registered"] == len(ids) == 5
+    # Point, Place (also the value subject of shop.places), shop.orders-key/-value,
+    # shop.orders.OrderKey (the key subject of shop.places), shop.points-key/-value.
+    assert result["summary"]["registered"] == len(ids) == 7
     before = registry_state(registry_url)
     # The dependents reference the shared types by their own subjects, version 1.
     value = before[f"{ORDERS}-value"][0]
@@ -399,7 +411,16 @@ async def test_produce_then_sync_finds_everything_registered(
 ) -> None:
     messages = await produce(v1, fresh_kafka_broker, registry_url, 2, auto_register=True)
     before = registry_state(registry_url)
-    assert sorted(before) == sorted([*SHARED, f"{ORDERS}-key", f"{ORDERS}-value", KEY_RECORD])
+    assert sorted(before) == sorted(
+        [
+            *SHARED,
+            f"{ORDERS}-key",
+            f"{ORDERS}-value",
+            KEY_RECORD,
+            f"{POINTS}-key",
+            f"{POINTS}-value",
+        ]
+    )
     assert all(len(versions) == 1 for versions in before.values())
 
     result = v1.sync(registry_url)
@@ -413,7 +434,7 @@ async def test_produce_then_sync_finds_everything_registered(
     assert {schema_id(v) for _, v in messages} == {ids[f"{ORDERS}-value"][1]}
     assert {schema_id(k) for k, _ in messages} == {ids[f"{ORDERS}-key"][1]}
     again = v1.sync(registry_url)
-    assert again["summary"]["unchanged"] == len(ids) == 5
+    assert again["summary"]["unchanged"] == len(ids) == 7
     check_readers(v1, registry_url, messages, fresh_reader, z=False)
 
 
@@ -440,13 +461,13 @@ async def test_a_changed_shared_type_gets_its_version_first_and_old_producers_ke
     # dependents referencing both; `sync` of v2 then has nothing to register.
     messages = await produce(v2, fresh_kafka_broker, registry_url, 2, auto_register=True)
     state = registry_state(registry_url)
-    for subject in [*SHARED, f"{ORDERS}-key", f"{ORDERS}-value", KEY_RECORD]:
+    for subject in [*SHARED, f"{ORDERS}-key", f"{ORDERS}-value", KEY_RECORD, f"{POINTS}-value"]:
         assert [v["version"] for v in state[subject]] == [1, 2], subject
     latest = state[f"{ORDERS}-value"][-1]
     assert {r["subject"]: r["version"] for r in latest["references"]} == dict.fromkeys(SHARED, 2)
     assert state["shop.common.Place"][-1]["references"][0]["version"] == 2
     result = v2.sync(registry_url)
-    assert result["summary"]["registered"] == 0 and result["summary"]["unchanged"] == 5, result
+    assert result["summary"]["registered"] == 0 and result["summary"]["unchanged"] == 7, result
     assert registry_state(registry_url) == state
     check_readers(v2, registry_url, messages, fresh_reader, z=True)
     # Messages of v2 are read by the old generated class too (resolution: `z` dropped).
