@@ -17,6 +17,9 @@ Registration: with ``auto_register=True`` (the default) the first ``serialize`` 
 schema under its subject (the registry answers with the existing id when it has it); with
 ``auto_register=False`` it looks the schema up under the subject (in any version) and raises
 ``SchemaNotFoundError`` when it is not there -- register it with ``avrobind sync`` first.
+A codec with a ``Registration`` (``references = true``) registers what ``avrobind sync``
+does instead of its self-contained schema: the schema naming the shared types it uses, with a
+Confluent reference to each, every referenced subject registered (or looked up) first.
 
 Reading: the header's schema id is resolved once per id. A writer schema with the same Parsing
 Canonical Form as the serde's own is read directly; another one (an older or newer version) is
@@ -45,7 +48,7 @@ import io
 import json
 import struct
 import typing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property, partial
 from types import TracebackType
@@ -86,6 +89,7 @@ __all__ = [
     "ModelCodec",
     "PlainCodec",
     "RecordCodec",
+    "Registration",
     "SubjectSerde",
     "TombstoneTopicSerde",
     "TopicSerde",
@@ -108,17 +112,39 @@ _PRIMITIVES: Final = ("null", "boolean", "int", "long", "float", "double", "byte
 # --- codecs ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Registration:
+    """What a subject holding the named type ``name`` registers with schema references
+    (``references = true``): ``schema``, the JSON text that names the shared types it uses
+    instead of inlining them, and their own registrations, each under the subject named by its
+    full name (which is also the reference's name), as ``avrobind sync`` registers them.
+
+    The version of each referenced subject is the one holding that exact schema (any version
+    counts, as for ``sync``); a missing one is registered first (``auto_register``).
+    """
+
+    name: str
+    schema: str
+    references: tuple[Registration, ...] = ()
+
+
 class Codec(Generic[T]):
     """How values of one schema become Avro binary and back.
 
-    ``schema`` is the JSON text registered for it, ``name`` the full name of a named type or
-    the primitive's type name (used by the record subject strategies). Both, and the parsed
-    schema, are computed on first use, so building codecs at import costs nothing.
+    ``schema`` is the JSON text of the self-contained schema values are written with, ``name``
+    the full name of a named type or the primitive's type name (used by the record subject
+    strategies). Both, and the parsed schema, are computed on first use, so building codecs at
+    import costs nothing. ``registration``, when set, is what subjects register instead of
+    ``schema`` (the same Avro type, using schema references).
     """
 
-    def __init__(self, schema: str | None = None) -> None:
+    registration: Registration | None = None
+
+    def __init__(self, schema: str | None = None, registration: Registration | None = None) -> None:
         if schema is not None:
             self.__dict__["schema"] = schema
+        if registration is not None:
+            self.registration = registration
 
     @cached_property
     def schema(self) -> str:
@@ -284,8 +310,8 @@ def _compact(schema: Any) -> str:
 class _ClassCodec(Codec[T]):
     """A codec of a class that carries its schema."""
 
-    def __init__(self, cls: type[T]) -> None:
-        super().__init__()
+    def __init__(self, cls: type[T], registration: Registration | None = None) -> None:
+        super().__init__(registration=registration)
         self.cls = cls
 
     def check(self, value: Any) -> None:
@@ -469,14 +495,18 @@ class PlainCodec(Codec[Any]):
         return _read(buf, writer, self.parsed)
 
 
-def codec_for(schema: Any) -> Codec[Any]:
+def codec_for(schema: Any, registrations: Mapping[str, Registration] | None = None) -> Codec[Any]:
     """The codec of a generated record or enum class, an ``AvroModel`` class, or a schema
-    (JSON text such as ``'"string"'``, a primitive name such as ``"string"``, or a dict)."""
+    (JSON text such as ``'"string"'``, a primitive name such as ``"string"``, or a dict).
+
+    ``registrations`` (by full name) gives a generated record class its ``Registration``.
+    """
     if isinstance(schema, Codec):
         return schema
     if isinstance(schema, type):
         if issubclass(schema, AvroRecord):
-            return RecordCodec(schema)
+            found = registrations.get(schema.get_fullname()) if registrations else None
+            return RecordCodec(schema, found)
         if issubclass(schema, AvroEnum):
             return EnumCodec(schema)
         if issubclass(schema, AvroModel):
@@ -561,6 +591,10 @@ def registry_config(
 # --- one subject ----------------------------------------------------------------------------
 
 _Reader = Callable[[bytes, int], tuple[Any, int]]
+# A registry call of a registration plan: the client method ("register" or "lookup"), the
+# subject, the schema text and its references. The plan is sent the method's answer.
+_Call = tuple[str, str, str, tuple[SchemaReference, ...]]
+_Plan = Generator[_Call, Any, int]
 
 
 class _SubjectBase(Generic[T]):
@@ -612,6 +646,64 @@ class _SubjectBase(Generic[T]):
             ),
             subject=self.subject,
         )
+
+    def _registration_plan(self) -> _Plan:
+        """The registry calls that register (or look up) the schema; ends with its id.
+
+        Run by ``register`` of the sync and async serdes, which make the calls.
+        """
+        registration = self.codec.registration
+        refs: tuple[SchemaReference, ...] = ()
+        if registration is None:
+            schema = self.schema
+        else:
+            schema = registration.schema
+            refs = yield from self._references_plan(registration.references, {})
+        if self.auto_register:
+            schema_id: int = yield ("register", self.subject, schema, refs)
+            return schema_id
+        found = yield ("lookup", self.subject, schema, refs)
+        if found is None:
+            raise self._not_registered()
+        return int(found.schema_id)
+
+    def _references_plan(
+        self, used: tuple[Registration, ...], done: dict[str, SchemaReference]
+    ) -> Generator[_Call, Any, tuple[SchemaReference, ...]]:
+        """References to the subjects of ``used``, each looked up (registered first when
+        missing and ``auto_register``) after the subjects it references, depth first.
+
+        A reference names the version that holds the exact schema, as ``avrobind sync`` does:
+        after ``sync`` nothing is registered, and a changed shared type gets a new version of
+        its own subject before the schemas referencing it are registered.
+        """
+        refs = []
+        for reg in used:
+            ref = done.get(reg.name)
+            if ref is None:
+                inner = yield from self._references_plan(reg.references, done)
+                found = yield ("lookup", reg.name, reg.schema, inner)
+                if found is None and self.auto_register:
+                    yield ("register", reg.name, reg.schema, inner)
+                    found = yield ("lookup", reg.name, reg.schema, inner)
+                if found is None:
+                    raise SchemaNotFoundError(
+                        text=(
+                            f"the {reg.name} schema, referenced by the {self.codec.name} schema "
+                            f"of subject {self.subject!r}, is not registered under subject "
+                            f"{reg.name!r}"
+                            + (
+                                ""
+                                if self.auto_register
+                                else " and auto_register is off: register it first "
+                                "(run `avrobind sync`)"
+                            )
+                        ),
+                        subject=reg.name,
+                    )
+                ref = done[reg.name] = SchemaReference(reg.name, reg.name, found.version)
+            refs.append(ref)
+        return tuple(refs)
 
     def _encode(self, value: T) -> bytes:
         try:
@@ -738,12 +830,14 @@ class SubjectSerde(_SubjectBase[T]):
         """Register (or, with ``auto_register=False``, look up) the schema; its id (cached)."""
         if self._schema_id is not None:
             return self._schema_id
-        if self.auto_register:
-            return self._set_schema_id(self.registry.register(self.subject, self.schema))
-        found = self.registry.lookup(self.subject, self.schema)
-        if found is None:
-            raise self._not_registered()
-        return self._set_schema_id(found.schema_id)
+        plan = self._registration_plan()
+        answer: Any = None
+        try:
+            while True:
+                method, subject, schema, refs = plan.send(answer)
+                answer = getattr(self.registry, method)(subject, schema, refs)
+        except StopIteration as done:
+            return self._set_schema_id(done.value)
 
     def serialize(self, value: T) -> bytes:
         """``value`` as framed Avro bytes (the first call registers the schema)."""
@@ -811,12 +905,14 @@ class AsyncSubjectSerde(_SubjectBase[T]):
         """Register (or, with ``auto_register=False``, look up) the schema; its id (cached)."""
         if self._schema_id is not None:
             return self._schema_id
-        if self.auto_register:
-            return self._set_schema_id(await self.registry.register(self.subject, self.schema))
-        found = await self.registry.lookup(self.subject, self.schema)
-        if found is None:
-            raise self._not_registered()
-        return self._set_schema_id(found.schema_id)
+        plan = self._registration_plan()
+        answer: Any = None
+        try:
+            while True:
+                method, subject, schema, refs = plan.send(answer)
+                answer = await getattr(self.registry, method)(subject, schema, refs)
+        except StopIteration as done:
+            return self._set_schema_id(done.value)
 
     async def serialize(self, value: T) -> bytes:
         """``value`` as framed Avro bytes (the first call registers the schema)."""

@@ -74,7 +74,7 @@ from aiokafka.errors import (  # type: ignore[import-untyped, unused-ignore]
 from .errors import DeserializationError, SerializationError
 from .keys import RAW_KINDS, RawKey
 from .registry import AsyncSchemaRegistryClient, RegistryConfig
-from .serde import AsyncTopicSerde, Codec, TopicSpec, codec_for
+from .serde import AsyncTopicSerde, Codec, Registration, TopicSpec, codec_for
 
 __all__ = [
     "AvroConsumer",
@@ -770,7 +770,13 @@ class AvroConsumer(_Lifecycle, Generic[K, V]):
 
 
 def _seed_spec(
-    topic: str, cls: type[T], key_schema: Any, key_format: str, strategy: str, tombstones: bool
+    topic: str,
+    cls: type[T],
+    key_schema: Any,
+    key_format: str,
+    strategy: str,
+    tombstones: bool,
+    registrations: Mapping[str, Registration] | None = None,
 ) -> TopicSpec[Any, T]:
     key: Codec[Any] | RawKey[Any] | None = None
     if key_format == "raw":
@@ -783,8 +789,8 @@ def _seed_spec(
     elif key_format != "avro":
         raise ValueError(f"key_format must be 'avro' or 'raw', got {key_format!r}")
     elif key_schema is not None:
-        key = codec_for(key_schema)
-    return TopicSpec(topic, codec_for(cls), key, strategy, tombstones=tombstones)
+        key = codec_for(key_schema, registrations)
+    return TopicSpec(topic, codec_for(cls, registrations), key, strategy, tombstones=tombstones)
 
 
 class KafkaAvroProducer(AvroProducer[Any, T]):
@@ -792,6 +798,9 @@ class KafkaAvroProducer(AvroProducer[Any, T]):
     topic=..., schema_class=Cls)``. Keys are raw (``str`` as UTF-8) unless ``key_schema`` is
     given (a class or a schema such as ``"string"``; with ``key_format="raw"`` a type name
     written by Kafka's serializers). ``tombstones=True`` allows ``send_tombstone(key)``."""
+
+    # Generated subclasses set this with `references = true`: what `sync` registers per type.
+    REGISTRATIONS: ClassVar[Mapping[str, Registration]] = {}
 
     def __init__(
         self,
@@ -808,7 +817,15 @@ class KafkaAvroProducer(AvroProducer[Any, T]):
     ) -> None:
         if topic is None or schema_class is None:
             raise TypeError("KafkaAvroProducer needs topic=... and schema_class=...")
-        spec = _seed_spec(topic, schema_class, key_schema, key_format, subject_strategy, tombstones)
+        spec = _seed_spec(
+            topic,
+            schema_class,
+            key_schema,
+            key_format,
+            subject_strategy,
+            tombstones,
+            self.REGISTRATIONS,
+        )
         super().__init__(bootstrap_servers, schema_registry_url, spec=spec, **options)
 
     async def send_tombstone(self, key: Any, headers: Headers | None = None) -> Any:
