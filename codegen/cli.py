@@ -93,7 +93,7 @@ def generate(
     check: bool,
 ) -> None:
     """Render the .avsc schemas into a typed Python package."""
-    from codegen.generate import generate as run
+    from codegen.generator.generate import generate as run
 
     config = _load(config_file, schemas, out, package)
     result = run(config, check=check)
@@ -298,9 +298,9 @@ def check(
     verbose: bool,
 ) -> None:
     """Fail when generated code is stale or a schema change breaks compatibility with REF."""
-    from codegen.generate import build
+    from codegen.generator.generate import build
+    from codegen.generator.render import diff
     from codegen.gitcheck import check_against
-    from codegen.render import diff
 
     config = _load(config_file, schemas, out, package)
     schema_set, rendered = build(config)

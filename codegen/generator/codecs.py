@@ -26,7 +26,7 @@ from black.strings import normalize_string_quotes
 from codegen.schema import model as m
 
 if TYPE_CHECKING:
-    from codegen.plan import _Ctx
+    from codegen.generator.plan import _Ctx
 
 
 # Method bodies are indented by 8; a body whose lines all fit is already formatted as black

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from codegen import naming
 from codegen.config import Config, TopicConfig
 from codegen.errors import ConfigError, InputErrors
-from codegen.plan import Plan
-from codegen.render import _environment, format_code
+from codegen.generator import naming
+from codegen.generator.plan import Plan
+from codegen.generator.render import _environment, format_code
 from codegen.schema import model as m
 from codegen.schema.expand import standalone
 
