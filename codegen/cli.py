@@ -193,8 +193,8 @@ def sync(
     """Register every subject's schema and set its level (compatibility checked first)."""
     from codegen.config import check_topics
     from codegen.schema.loader import load_directory
-    from codegen.subjects import subject_schemas
-    from codegen.sync import dumps, run_sync
+    from codegen.workflow.subjects import subject_schemas
+    from codegen.workflow.sync import dumps, run_sync
 
     config = _load(config_file, schemas, out, package, registry=registry_url)
     schema_set = load_directory(config.schemas)
@@ -300,7 +300,7 @@ def check(
     """Fail when generated code is stale or a schema change breaks compatibility with REF."""
     from codegen.generator.generate import build
     from codegen.generator.render import diff
-    from codegen.gitcheck import check_against
+    from codegen.workflow.check import check_against
 
     config = _load(config_file, schemas, out, package)
     schema_set, rendered = build(config)

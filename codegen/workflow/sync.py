@@ -39,7 +39,7 @@ from codegen.runtime.errors import (
     RegistryUnavailableError,
 )
 from codegen.runtime.registry import AsyncSchemaRegistryClient, RegisteredSchema, SchemaReference
-from codegen.subjects import SubjectSchema, explain, without_field_names
+from codegen.workflow.subjects import SubjectSchema, explain, without_field_names
 
 EXIT_OK, EXIT_INCOMPATIBLE, EXIT_REGISTRY = 0, 1, 3
 CONCURRENCY = 8
