@@ -138,7 +138,7 @@ def registry() -> None:
 )
 def registry_serve(host: str, port: int, data: str | None) -> None:
     """Serve the Confluent Schema Registry REST API."""
-    from codegen.registry.server import serve
+    from codegen.registry_server.server import serve
 
     serve(host=host, port=port, data=data)
 
