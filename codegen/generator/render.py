@@ -217,8 +217,11 @@ def render(
 
 
 def runtime_files() -> dict[str, str]:
-    """The runtime sources, copied verbatim into every generated package."""
-    return {p.name: p.read_text(encoding="utf-8") for p in sorted(RUNTIME_DIR.glob("*.py"))}
+    """The runtime sources (sub-packages too), copied verbatim into every generated package."""
+    return {
+        p.relative_to(RUNTIME_DIR).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(RUNTIME_DIR.rglob("*.py"))
+    }
 
 
 def _render_module(tpl: jinja2.Template, mod: PyModule, sources_root: Path | None) -> str:
