@@ -91,7 +91,7 @@ V = TypeVar("V")
 STRATEGIES: Final = ("topic", "record", "topic-record")
 
 
-# --- subject names ------------------------------------------------------------------------------
+# --- subject names --------------------------------------------------------------------------
 
 
 def subject_name(strategy: str, topic: str, role: str, codec: Codec[Any]) -> str:
