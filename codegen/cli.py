@@ -193,7 +193,7 @@ def sync(
     """Register every subject's schema and set its level (compatibility checked first)."""
     from codegen.config import check_topics
     from codegen.schema.loader import load_directory
-    from codegen.workflow.subjects import subject_schemas
+    from codegen.subjects import subject_schemas
     from codegen.workflow.sync import dumps, run_sync
 
     config = _load(config_file, schemas, out, package, registry=registry_url)

@@ -20,7 +20,7 @@ from codegen.errors import InputError, InputErrors
 from codegen.schema import model as m
 from codegen.schema.compat import check_level
 from codegen.schema.loader import load_sources
-from codegen.workflow.subjects import SubjectSchema, explain, subject_schemas
+from codegen.subjects import SubjectSchema, explain, subject_schemas
 
 
 class GitError(InputError):

@@ -39,7 +39,7 @@ from codegen.runtime.errors import (
 from codegen.runtime.registry import AsyncSchemaRegistryClient, RegisteredSchema, SchemaReference
 from codegen.schema.compat import check_level
 from codegen.schema.forms import ParsedSchema, SchemaInvalid, merge_definitions, parse
-from codegen.workflow.subjects import SubjectSchema, explain, without_field_names
+from codegen.subjects import SubjectSchema, explain, without_field_names
 
 EXIT_OK, EXIT_INCOMPATIBLE, EXIT_REGISTRY = 0, 1, 3
 CONCURRENCY = 8
