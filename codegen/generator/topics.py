@@ -3,6 +3,10 @@
 Each class embeds its topic, subjects, key and value types and a `TopicSpec`; the runtime
 (`_runtime/serde.py`, `_runtime/kafka.py`) does the work. Names come from
 `naming.topic_prefix` (`telescope.commands` → `TelescopeCommandsProducer`...).
+
+With `references = true`, a record that uses shared types gets a `Registration`: the schema
+text and references that `sync` registers (`codegen.subjects.reference_forms`), so the runtime
+registers and looks up exactly that.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from codegen.generator.plan import Plan
 from codegen.generator.render import _environment, format_code
 from codegen.schema import model as m
 from codegen.schema.expand import standalone
+from codegen.subjects import SubjectSchema, reference_forms
 
 _PY_TYPES = {
     "null": "None",
@@ -38,6 +43,46 @@ class RoleView:
     hint: str  # the Python type hint
     runtime_type: str  # the Python type (KEY_TYPE/VALUE_TYPE)
     codec: str  # an expression building its codec
+    record: bool = False  # a generated record class (the only kind that may use references)
+
+
+@dataclass
+class RegistrationView:
+    """A module-level `Registration` constant of `topics.py`."""
+
+    const: str
+    name: str  # the type's full name: the subject of a referenced type
+    schema: str  # the text `sync` registers
+    references: list[str]  # constants of the referenced types' registrations
+
+
+class _Registrations:
+    """The registrations `topics.py` needs, dependencies first, one constant per type."""
+
+    def __init__(self, forms: dict[str, SubjectSchema], taken: set[str]) -> None:
+        self.forms = forms
+        self.taken = taken  # module-level names already in use
+        self.views: dict[str, RegistrationView] = {}
+
+    def const(self, type_name: str) -> str | None:
+        """The constant of `type_name`'s registration; None when it references nothing (the
+        runtime then registers the generated class's own schema, which is the same text)."""
+        form = self.forms.get(type_name)
+        if form is None or not form.references:
+            return None
+        return self._view(form).const
+
+    def _view(self, form: SubjectSchema) -> RegistrationView:
+        view = self.views.get(form.type_name)
+        if view is None:
+            refs = [self._view(self.forms[r]).const for r in form.references]
+            const = "_SCHEMA_" + naming.constant_name(form.type_name)
+            while const in self.taken:
+                const += "_"
+            self.taken.add(const)
+            view = RegistrationView(const, form.type_name, form.text, refs)
+            self.views[form.type_name] = view
+        return view
 
 
 @dataclass
@@ -121,6 +166,14 @@ def render_topics(plan: Plan, config: Config, schemas: m.SchemaSet) -> str:
         )
     if errors:
         raise InputErrors(errors)
+    forms = reference_forms(config, schemas)
+    registrations = _Registrations(forms, {v.spec for v in views})
+    for role in [r for v in views for r in (v.key, v.value) if r is not None and r.record]:
+        const = registrations.const(role.type_name)
+        if const is not None:
+            role.codec = f"_serde.RecordCodec({role.runtime_type}, {const})"
+    for name in forms:  # for the seed classes (KafkaAvroProducer[Cls])
+        registrations.const(name)
     module_imports = sorted((_relative(segs), segs[-1], alias) for segs, alias in imports.items())
     doc = (
         f"Kafka topics of {plan.package}: per topic a transport-free Serde and aiokafka Producer "
@@ -135,6 +188,7 @@ def render_topics(plan: Plan, config: Config, schemas: m.SchemaSet) -> str:
             imports=module_imports,
             registry_url=config.registry,
             topics=views,
+            registrations=list(registrations.views.values()),
         )
     )
     return format_code(source, "topics.py")
@@ -208,7 +262,11 @@ def _role(
         ref = f"{alias}.{cls.name}"
         codec = "RecordCodec" if cls.kind == "record" else "EnumCodec"
         return RoleView(
-            type_name=type_name, hint=ref, runtime_type=ref, codec=f"_serde.{codec}({ref})"
+            type_name=type_name,
+            hint=ref,
+            runtime_type=ref,
+            codec=f"_serde.{codec}({ref})",
+            record=cls.kind == "record",
         )
     named = schemas.get(type_name)
     assert isinstance(named, m.Fixed), f"{type_name} is neither a class nor a fixed type"

@@ -18,6 +18,9 @@ Registration: with ``auto_register=True`` (the default) the first ``serialize`` 
 schema under its subject (the registry answers with the existing id when it has it); with
 ``auto_register=False`` it looks the schema up under the subject (in any version) and raises
 ``SchemaNotFoundError`` when it is not there -- register it with ``avrobind sync`` first.
+A codec with a ``Registration`` (``references = true``) registers what ``avrobind sync``
+does instead of its self-contained schema: the schema naming the shared types it uses, with a
+Confluent reference to each, every referenced subject registered (or looked up) first.
 
 Reading: the header's schema id is resolved once per id. A writer schema with the same Parsing
 Canonical Form as the serde's own is read directly; another one (an older or newer version) is
@@ -39,7 +42,7 @@ from __future__ import annotations
 
 import json
 import struct
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from functools import partial
 from types import TracebackType
@@ -65,7 +68,15 @@ from .registry import (
     SchemaRegistryClient,
 )
 from .schema import fastavro_view, inline_first_use
-from .value_codec import Codec, EnumCodec, ModelCodec, PlainCodec, RecordCodec, codec_for
+from .value_codec import (
+    Codec,
+    EnumCodec,
+    ModelCodec,
+    PlainCodec,
+    RecordCodec,
+    Registration,
+    codec_for,
+)
 from .wire import HEADER_SIZE, header, parse_header
 
 __all__ = [
@@ -77,6 +88,7 @@ __all__ = [
     "ModelCodec",
     "PlainCodec",
     "RecordCodec",
+    "Registration",
     "SubjectSerde",
     "TopicSerde",
     "TopicSpec",
@@ -146,6 +158,10 @@ def registry_config(
 # --- one subject ----------------------------------------------------------------------------
 
 _Reader = Callable[[bytes, int], tuple[Any, int]]
+# A registry call of a registration plan: the client method ("register" or "lookup"), the
+# subject, the schema text and its references. The plan is sent the method's answer.
+_Call = tuple[str, str, str, tuple[SchemaReference, ...]]
+_Plan = Generator[_Call, Any, int]
 
 
 class _SubjectBase(Generic[T]):
@@ -197,6 +213,64 @@ class _SubjectBase(Generic[T]):
             ),
             subject=self.subject,
         )
+
+    def _registration_plan(self) -> _Plan:
+        """The registry calls that register (or look up) the schema; ends with its id.
+
+        Run by ``register`` of the sync and async serdes, which make the calls.
+        """
+        registration = self.codec.registration
+        refs: tuple[SchemaReference, ...] = ()
+        if registration is None:
+            schema = self.schema
+        else:
+            schema = registration.schema
+            refs = yield from self._references_plan(registration.references, {})
+        if self.auto_register:
+            schema_id: int = yield ("register", self.subject, schema, refs)
+            return schema_id
+        found = yield ("lookup", self.subject, schema, refs)
+        if found is None:
+            raise self._not_registered()
+        return int(found.schema_id)
+
+    def _references_plan(
+        self, used: tuple[Registration, ...], done: dict[str, SchemaReference]
+    ) -> Generator[_Call, Any, tuple[SchemaReference, ...]]:
+        """References to the subjects of ``used``, each looked up (registered first when
+        missing and ``auto_register``) after the subjects it references, depth first.
+
+        A reference names the version that holds the exact schema, as ``avrobind sync`` does:
+        after ``sync`` nothing is registered, and a changed shared type gets a new version of
+        its own subject before the schemas referencing it are registered.
+        """
+        refs = []
+        for reg in used:
+            ref = done.get(reg.name)
+            if ref is None:
+                inner = yield from self._references_plan(reg.references, done)
+                found = yield ("lookup", reg.name, reg.schema, inner)
+                if found is None and self.auto_register:
+                    yield ("register", reg.name, reg.schema, inner)
+                    found = yield ("lookup", reg.name, reg.schema, inner)
+                if found is None:
+                    raise SchemaNotFoundError(
+                        text=(
+                            f"the {reg.name} schema, referenced by the {self.codec.name} schema "
+                            f"of subject {self.subject!r}, is not registered under subject "
+                            f"{reg.name!r}"
+                            + (
+                                ""
+                                if self.auto_register
+                                else " and auto_register is off: register it first "
+                                "(run `avrobind sync`)"
+                            )
+                        ),
+                        subject=reg.name,
+                    )
+                ref = done[reg.name] = SchemaReference(reg.name, reg.name, found.version)
+            refs.append(ref)
+        return tuple(refs)
 
     def _encode(self, value: T) -> bytes:
         try:
@@ -323,12 +397,14 @@ class SubjectSerde(_SubjectBase[T]):
         """Register (or, with ``auto_register=False``, look up) the schema; its id (cached)."""
         if self._schema_id is not None:
             return self._schema_id
-        if self.auto_register:
-            return self._set_schema_id(self.registry.register(self.subject, self.schema))
-        found = self.registry.lookup(self.subject, self.schema)
-        if found is None:
-            raise self._not_registered()
-        return self._set_schema_id(found.schema_id)
+        plan = self._registration_plan()
+        answer: Any = None
+        try:
+            while True:
+                method, subject, schema, refs = plan.send(answer)
+                answer = getattr(self.registry, method)(subject, schema, refs)
+        except StopIteration as done:
+            return self._set_schema_id(done.value)
 
     def serialize(self, value: T) -> bytes:
         """``value`` as framed Avro bytes (the first call registers the schema)."""
@@ -396,12 +472,14 @@ class AsyncSubjectSerde(_SubjectBase[T]):
         """Register (or, with ``auto_register=False``, look up) the schema; its id (cached)."""
         if self._schema_id is not None:
             return self._schema_id
-        if self.auto_register:
-            return self._set_schema_id(await self.registry.register(self.subject, self.schema))
-        found = await self.registry.lookup(self.subject, self.schema)
-        if found is None:
-            raise self._not_registered()
-        return self._set_schema_id(found.schema_id)
+        plan = self._registration_plan()
+        answer: Any = None
+        try:
+            while True:
+                method, subject, schema, refs = plan.send(answer)
+                answer = await getattr(self.registry, method)(subject, schema, refs)
+        except StopIteration as done:
+            return self._set_schema_id(done.value)
 
     async def serialize(self, value: T) -> bytes:
         """``value`` as framed Avro bytes (the first call registers the schema)."""

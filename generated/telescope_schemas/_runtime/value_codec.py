@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Final, Generic, TypeVar
 
@@ -23,7 +24,15 @@ from .codec import DecodeError, EncodeError, WrongTypeError, encode
 from .model import AvroEnum, AvroRecord
 from .schema import MISSING, fastavro_schema
 
-__all__ = ["Codec", "EnumCodec", "ModelCodec", "PlainCodec", "RecordCodec", "codec_for"]
+__all__ = [
+    "Codec",
+    "EnumCodec",
+    "ModelCodec",
+    "PlainCodec",
+    "RecordCodec",
+    "Registration",
+    "codec_for",
+]
 
 T = TypeVar("T")
 R = TypeVar("R", bound=AvroRecord)
@@ -33,17 +42,39 @@ M = TypeVar("M", bound=AvroModel)
 _PRIMITIVES: Final = ("null", "boolean", "int", "long", "float", "double", "bytes", "string")
 
 
+@dataclass(frozen=True)
+class Registration:
+    """What a subject holding the named type ``name`` registers with schema references
+    (``references = true``): ``schema``, the JSON text that names the shared types it uses
+    instead of inlining them, and their own registrations, each under the subject named by its
+    full name (which is also the reference's name), as ``avrobind sync`` registers them.
+
+    The version of each referenced subject is the one holding that exact schema (any version
+    counts, as for ``sync``); a missing one is registered first (``auto_register``).
+    """
+
+    name: str
+    schema: str
+    references: tuple[Registration, ...] = ()
+
+
 class Codec(Generic[T]):
     """How values of one schema become Avro binary and back.
 
-    ``schema`` is the JSON text registered for it, ``name`` the full name of a named type or
-    the primitive's type name (used by the record subject strategies). Both, and the parsed
-    schema, are computed on first use, so building codecs at import costs nothing.
+    ``schema`` is the JSON text of the self-contained schema values are written with, ``name``
+    the full name of a named type or the primitive's type name (used by the record subject
+    strategies). Both, and the parsed schema, are computed on first use, so building codecs at
+    import costs nothing. ``registration``, when set, is what subjects register instead of
+    ``schema`` (the same Avro type, using schema references).
     """
 
-    def __init__(self, schema: str | None = None) -> None:
+    registration: Registration | None = None
+
+    def __init__(self, schema: str | None = None, registration: Registration | None = None) -> None:
         if schema is not None:
             self.__dict__["schema"] = schema
+        if registration is not None:
+            self.registration = registration
 
     @cached_property
     def schema(self) -> str:
@@ -209,8 +240,8 @@ def _compact(schema: Any) -> str:
 class _ClassCodec(Codec[T]):
     """A codec of a class that carries its schema."""
 
-    def __init__(self, cls: type[T]) -> None:
-        super().__init__()
+    def __init__(self, cls: type[T], registration: Registration | None = None) -> None:
+        super().__init__(registration=registration)
         self.cls = cls
 
     def check(self, value: Any) -> None:
@@ -394,14 +425,18 @@ class PlainCodec(Codec[Any]):
         return _read(buf, writer, self.parsed)
 
 
-def codec_for(schema: Any) -> Codec[Any]:
+def codec_for(schema: Any, registrations: Mapping[str, Registration] | None = None) -> Codec[Any]:
     """The codec of a generated record or enum class, an ``AvroModel`` class, or a schema
-    (JSON text such as ``'"string"'``, a primitive name such as ``"string"``, or a dict)."""
+    (JSON text such as ``'"string"'``, a primitive name such as ``"string"``, or a dict).
+
+    ``registrations`` (by full name) gives a generated record class its ``Registration``.
+    """
     if isinstance(schema, Codec):
         return schema
     if isinstance(schema, type):
         if issubclass(schema, AvroRecord):
-            return RecordCodec(schema)
+            found = registrations.get(schema.get_fullname()) if registrations else None
+            return RecordCodec(schema, found)
         if issubclass(schema, AvroEnum):
             return EnumCodec(schema)
         if issubclass(schema, AvroModel):

@@ -4,10 +4,10 @@ of the classes of the same names in the seed project (``topic=``, ``schema_class
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, TypeVar
 
-from ..serde import TopicSpec, codec_for
+from ..serde import Registration, TopicSpec, codec_for
 from .consumer import AvroConsumer
 from .producer import AvroProducer
 
@@ -18,6 +18,9 @@ class KafkaAvroProducer(AvroProducer[Any, T]):
     """The seed's producer: ``KafkaAvroProducer[Cls](bootstrap_servers=..., schema_registry_url=...,
     topic=..., schema_class=Cls)``. Keys are raw (``str`` as UTF-8) unless ``key_schema`` is
     given (a class or a schema such as ``"string"``)."""
+
+    # Generated subclasses set this with `references = true`: what `sync` registers per type.
+    REGISTRATIONS: ClassVar[Mapping[str, Registration]] = {}
 
     def __init__(
         self,
@@ -34,8 +37,8 @@ class KafkaAvroProducer(AvroProducer[Any, T]):
             raise TypeError("KafkaAvroProducer needs topic=... and schema_class=...")
         spec: TopicSpec[Any, T] = TopicSpec(
             topic,
-            codec_for(schema_class),
-            None if key_schema is None else codec_for(key_schema),
+            codec_for(schema_class, self.REGISTRATIONS),
+            None if key_schema is None else codec_for(key_schema, self.REGISTRATIONS),
             subject_strategy,
         )
         super().__init__(bootstrap_servers, schema_registry_url, spec=spec, **options)
