@@ -6,7 +6,8 @@
   `workflow`, `registry_server`) never import each other, and `runtime/` imports nothing of
   avrobind outside itself and no third-party package but its runtime dependencies (it is copied
   verbatim into every generated package);
-- every folder has an `__init__.py` whose docstring says what the folder may import.
+- every folder has an `__init__.py` whose docstring says what the folder may import;
+- the README's "Layout" section names every folder and module, and nothing that is gone.
 
 Imports are read from the source (`ast`), not executed. `from pkg import name` counts as an
 import of the submodule `pkg.name` when that is a module, else of `pkg`.
@@ -15,6 +16,7 @@ import of the submodule `pkg.name` when that is a module, else of `pkg`.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -194,3 +196,29 @@ def test_the_rules_see_what_they_check() -> None:
     assert "codegen.runtime.registry" in graph["codegen.runtime.serde"]
     assert "codegen.runtime.registry.base" in graph["codegen.runtime.registry.client"]
     assert "codegen.schema.compat" in graph["codegen.registry_server.service"]
+
+
+def _layout_rows() -> list[list[str]]:
+    readme = (ROOT.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Layout\n", 1)[1].split("\n## ", 1)[0]
+    return [re.findall(r"`([^`]+)`", line) for line in section.splitlines() if line.startswith("|")]
+
+
+def test_readme_layout_matches_the_tree() -> None:
+    """A module is named by its path, or by its file name in the row of its folder."""
+    rows = _layout_rows()
+    named = {token for row in rows for token in row if token.startswith("codegen/")}
+    repo = ROOT.parent
+    gone = sorted(p for p in named if not (repo / p).exists())
+    assert not gone, f"README Layout names what does not exist: {gone}"
+    missing = []
+    for path in sorted(MODULES.values()):
+        rel = path.relative_to(repo).as_posix()
+        folder = f"{path.parent.relative_to(repo).as_posix()}/"
+        if folder != "codegen/" and folder not in named:
+            missing.append(folder)
+        if path.name == "__init__.py" or rel in named:
+            continue
+        if not any(folder in row and path.name in row for row in rows):
+            missing.append(rel)
+    assert not missing, f"README Layout does not name: {sorted(set(missing))}"

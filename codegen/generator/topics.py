@@ -1,7 +1,7 @@
 """Render `topics.py` of a generated package: per topic a Serde, a Producer and a Consumer.
 
 Each class embeds its topic, subjects, key and value types and a `TopicSpec`; the runtime
-(`_runtime/serde.py`, `_runtime/kafka.py`) does the work. Names come from
+(`_runtime/serde.py`, `_runtime/kafka/`) does the work. Names come from
 `naming.topic_prefix` (`telescope.commands` → `TelescopeCommandsProducer`...).
 
 With `references = true`, a record that uses shared types gets a `Registration`: the schema
