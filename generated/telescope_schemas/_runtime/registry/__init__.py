@@ -42,7 +42,7 @@ remember schemas by id for the client's lifetime (ids are immutable); ``get_late
 for ``latest_ttl`` seconds when that is positive. Deleting a subject or version forgets its
 entries. Concurrent calls for the same uncached key share one HTTP request.
 
-Errors (``_runtime/errors.py``; all are ``RegistryError``): ``RegistryUnavailableError``
+Errors (the runtime's ``errors`` module; all are ``RegistryError``): ``RegistryUnavailableError``
 (no usable answer, also TLS handshake failures, which are not retried),
 ``RegistryAuthError`` (401/403), ``RegistryResponseError`` (not the JSON expected),
 ``SubjectNotFoundError`` (40401), ``VersionNotFoundError`` (40402), ``SchemaNotFoundError``
