@@ -29,7 +29,7 @@ from typing import Any, Final, Generic, TypeVar
 from .codec import WrongTypeError
 from .errors import DeserializationError, SerializationError
 
-__all__ = ["RAW_KINDS", "RawKey"]
+__all__ = ["RAW_KINDS", "RawKey", "UntypedKey"]
 
 K = TypeVar("K")
 
@@ -118,3 +118,14 @@ class RawKey(Generic[K]):
 
     def __hash__(self) -> int:
         return hash((RawKey, self.kind))
+
+
+class UntypedKey(RawKey[Any]):
+    """Keys of a topic without a key type (the seed's classes without ``key_schema``): bytes
+    as they are and ``str`` as UTF-8 on the way out, bytes on the way in."""
+
+    def __init__(self) -> None:
+        super().__init__("bytes")
+
+    def encode(self, key: Any) -> bytes:
+        return key.encode() if isinstance(key, str) else super().encode(key)

@@ -31,7 +31,7 @@ from confluent_kafka.serialization import (
 )
 
 from codegen.config import load_config
-from codegen.generate import generate
+from codegen.generator.generate import generate
 from tests.kafka.consuming import assigned_read
 
 STOCK = {

@@ -37,7 +37,7 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 
 from codegen.config import load_config
 from codegen.errors import InputErrors
-from codegen.generate import generate
+from codegen.generator.generate import generate
 from codegen.schema.loader import load_directory
 from codegen.subjects import subject_schemas
 from tests.fixtures_kafka import KafkaBroker, create_topic, read_raw

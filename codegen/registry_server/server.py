@@ -8,9 +8,9 @@ import sqlite3
 
 import uvicorn
 
-from codegen.registry.app import build_app
-from codegen.registry.registry import Registry
-from codegen.registry.store import Store
+from codegen.registry_server.app import build_app
+from codegen.registry_server.service import Registry
+from codegen.registry_server.store import Store
 
 log = logging.getLogger("avrobind.registry")
 

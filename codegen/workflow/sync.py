@@ -30,8 +30,6 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from codegen.compat import check_level
-from codegen.registry.avro_schema import ParsedSchema, SchemaInvalid, merge_definitions, parse
 from codegen.runtime.errors import (
     IncompatibleSchemaError,
     RegistryError,
@@ -39,6 +37,8 @@ from codegen.runtime.errors import (
     RegistryUnavailableError,
 )
 from codegen.runtime.registry import AsyncSchemaRegistryClient, RegisteredSchema, SchemaReference
+from codegen.schema.compat import check_level
+from codegen.schema.forms import ParsedSchema, SchemaInvalid, merge_definitions, parse
 from codegen.subjects import SubjectSchema, explain, without_field_names
 
 EXIT_OK, EXIT_INCOMPATIBLE, EXIT_REGISTRY = 0, 1, 3

@@ -18,15 +18,33 @@ right after they are set; every other temporary gets a fresh numbered name.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import black
 from black.strings import normalize_string_quotes
 
 from codegen.schema import model as m
 
-if TYPE_CHECKING:
-    from codegen.plan import _Ctx
+
+class CodeContext(Protocol):
+    """What the codec bodies need from the module they are written into (the plan's `_Ctx`);
+    a protocol, so that `plan` imports this module and not the other way round."""
+
+    def use(self, key: str) -> str:
+        """The alias of an import the module needs (`"codec"`, `"logical"`...)."""
+        ...
+
+    def cls_ref(self, named: m.Named) -> str:
+        """The expression naming the generated class of `named` from this module."""
+        ...
+
+    def hint(self, t: m.Type) -> str:
+        """The type hint of values of `t`."""
+        ...
+
+    def branch_check(self, b: m.Type, v: str) -> str:
+        """Is the Python value `v` valid for branch `b` (as fastavro's validation decides)?"""
+        ...
 
 
 # Method bodies are indented by 8; a body whose lines all fit is already formatted as black
@@ -76,7 +94,9 @@ def _describe(u: m.Union) -> str:
 class RecordCodec:
     """Writes the encoder and decoder bodies of one record (lines without indentation)."""
 
-    def __init__(self, ctx: _Ctx, record: m.Record, attrs: dict[str, str], name: str) -> None:
+    def __init__(
+        self, ctx: CodeContext, record: m.Record, attrs: dict[str, str], name: str
+    ) -> None:
         self.ctx = ctx
         self.record = record
         self.attrs = attrs

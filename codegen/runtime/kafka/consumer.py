@@ -1,17 +1,4 @@
-"""aiokafka producers and consumers of typed Avro values in the Confluent wire format.
-
-``AvroProducer[K, V]`` and ``AvroConsumer[K, V]`` work on a ``TopicSpec`` (the topic and
-the codecs of its keys and values); generated ``<Topic>Producer`` / ``<Topic>Consumer``
-classes embed theirs. ``KafkaAvroProducer[T]`` / ``KafkaAvroConsumer[T]`` take the arguments
-of the seed's classes of the same names (``topic=``, ``schema_class=`` / ``message_class=``).
-
-Producer: ``start()`` registers the schemas (or, with ``auto_register=False``, checks that
-they are registered), so a missing registry fails at start-up, not at the first send.
-``send(value, key=..., headers=...)`` waits for the broker's acknowledgement and returns
-aiokafka's ``RecordMetadata``; ``send_batch`` encodes every message first (nothing is sent
-when one cannot be encoded), then sends them all and waits for every acknowledgement.
-Options are passed to ``AIOKafkaProducer`` unchanged (``acks``, ``enable_idempotence``,
-``compression_type``, TLS/SASL settings...).
+"""``AvroConsumer``: typed records of one topic consumed with aiokafka, at least once.
 
 Consumer (at least once): offsets are committed only for records that were handled --
 ``consume(handler)`` (the handler gets each value, as in the seed) and
@@ -26,10 +13,9 @@ start); other options go to ``AIOKafkaConsumer``.
 
 Tombstones (messages without a value, which delete a key of a compacted topic): on a topic
 whose spec has ``tombstones=True`` the consumer yields them as records whose ``value`` is None
-(generated consumers of such topics are typed ``V | None``) and ``TombstoneAvroProducer``
-sends them (``send_tombstone(key)``). On any other topic a tombstone is skipped with one
-warning naming topic, partition and offset, and committed past like a handled record; it is
-never raised nor dead-lettered, whatever ``on_error`` says.
+(generated consumers of such topics are typed ``V | None``). On any other topic a tombstone
+is skipped with one warning naming topic, partition and offset, and committed past like a
+handled record; it is never raised nor dead-lettered, whatever ``on_error`` says.
 
 Undecodable messages (a ``DeserializationError``: wrong magic byte, truncated, unknown schema
 id, corrupt body or key) follow ``on_error``:
@@ -49,15 +35,12 @@ Registry outages are not message errors: ``RegistryUnavailableError`` is raised 
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import contextlib
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, ClassVar, Final, Generic, Self, TypeAlias, TypeVar
+from typing import Any, ClassVar, Final, Generic, Self, TypeVar
 
 from aiokafka import (  # type: ignore[import-untyped, unused-ignore]
     AIOKafkaConsumer,
@@ -71,33 +54,18 @@ from aiokafka.errors import (  # type: ignore[import-untyped, unused-ignore]
     IllegalStateError,
 )
 
-from .errors import DeserializationError, SerializationError
-from .keys import RAW_KINDS, RawKey
-from .registry import AsyncSchemaRegistryClient, RegistryConfig
-from .serde import AsyncTopicSerde, Codec, Registration, TopicSpec, codec_for
-
-__all__ = [
-    "AvroConsumer",
-    "AvroProducer",
-    "KafkaAvroConsumer",
-    "KafkaAvroProducer",
-    "Message",
-    "Record",
-    "TombstoneAvroProducer",
-]
+from ..errors import DeserializationError
+from ..serde import AsyncTopicSerde, TopicSpec
+from .producer import _FORBIDDEN_PRODUCER, RegistryLike, _check_options, _Lifecycle
+from .records import Record
 
 log = logging.getLogger(__name__)
 
 K = TypeVar("K")
 V = TypeVar("V")
-T = TypeVar("T")
-
-Headers: TypeAlias = Mapping[str, str | bytes] | Iterable[tuple[str, str | bytes]]
-RegistryLike: TypeAlias = AsyncSchemaRegistryClient | RegistryConfig | str | None
 
 ON_ERROR: Final = ("raise", "skip", "dead_letter")
 ERROR_HEADER_PREFIX: Final = "avrobind.error."
-_FORBIDDEN_PRODUCER: Final = frozenset({"key_serializer", "value_serializer", "loop"})
 _FORBIDDEN_CONSUMER: Final = frozenset({"key_deserializer", "value_deserializer", "loop"})
 # What the dead-letter producer takes over from the consumer's options (same cluster, same auth).
 _CONNECTION_OPTIONS: Final = (
@@ -118,278 +86,8 @@ _CONNECTION_OPTIONS: Final = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Message(Generic[K, V]):
-    """One message for ``send_batch``: a value with an optional key, headers, partition."""
-
-    value: V
-    key: K | None = None
-    headers: Headers | None = None
-    partition: int | None = None
-    timestamp_ms: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Record(Generic[K, V]):
-    """A consumed message: the typed value and key, and where the message came from.
-
-    ``value`` is None for a tombstone (only on topics configured with tombstones).
-    ``headers`` keeps the order and duplicates of Kafka headers (a null header value is
-    ``b""``); ``timestamp`` is in milliseconds since the epoch.
-    """
-
-    value: V
-    key: K | None
-    headers: tuple[tuple[str, bytes], ...]
-    topic: str
-    partition: int
-    offset: int
-    timestamp: int
-    timestamp_type: int = 0
-
-    def header(self, name: str) -> bytes | None:
-        """The last value of header ``name``, or None."""
-        found = None
-        for key, value in self.headers:
-            if key == name:
-                found = value
-        return found
-
-
-def _headers(headers: Headers | None) -> list[tuple[str, bytes]] | None:
-    if headers is None:
-        return None
-    pairs = headers.items() if isinstance(headers, Mapping) else headers
-    out: list[tuple[str, bytes]] = []
-    for name, value in pairs:
-        if not isinstance(name, str):
-            raise TypeError(f"header names are str, got {type(name).__name__}")
-        if isinstance(value, str):
-            value = value.encode()
-        elif not isinstance(value, (bytes, bytearray)):
-            raise TypeError(f"header {name!r}: values are bytes or str, got {type(value).__name__}")
-        out.append((name, bytes(value)))
-    return out
-
-
-def _check_options(target: Any, options: Mapping[str, Any], forbidden: frozenset[str]) -> None:
-    """Fail in the constructor, not at start(), on an option aiokafka would reject."""
-    taken = sorted(forbidden & options.keys())
-    if taken:
-        raise TypeError(f"{', '.join(taken)}: the Avro serde is built in; do not pass these")
-    accepted = set(inspect.signature(target.__init__).parameters) - {"self", "topics"}
-    unknown = sorted(set(options) - accepted)
-    if unknown:
-        raise TypeError(f"unknown option(s) for {target.__name__}: {', '.join(unknown)}")
-
-
 class _Stopped(Exception):
     """The consumer was stopped while a consume loop was waiting."""
-
-
-# --- producer -------------------------------------------------------------------------------
-
-
-class _Lifecycle:
-    """`async with`: start (stopping again if starting fails), then stop on the way out."""
-
-    async def start(self) -> None:
-        raise NotImplementedError
-
-    async def stop(self) -> None:
-        raise NotImplementedError
-
-    async def __aenter__(self) -> Self:
-        try:
-            await self.start()
-        except BaseException:
-            await self.stop()
-            raise
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-
-class AvroProducer(_Lifecycle, Generic[K, V]):
-    """Sends typed values (and keys) of one topic, Avro-encoded in the Confluent wire format.
-
-    ``registry`` may be an ``AsyncSchemaRegistryClient`` (shared, not closed here), a
-    ``RegistryConfig`` or a URL; otherwise ``schema_registry_url``, then
-    ``AVROBIND_REGISTRY_URL``, then the configured URL is used. An async context manager;
-    a stopped producer cannot be started again.
-    """
-
-    # Generated subclasses set these (see TopicSerde); SPEC is used when spec= is not given.
-    TOPIC: ClassVar[str]
-    KEY_SUBJECT: ClassVar[str | None]
-    VALUE_SUBJECT: ClassVar[str]
-    KEY_TYPE: ClassVar[type | None]
-    VALUE_TYPE: ClassVar[type]
-    SPEC: ClassVar[TopicSpec[Any, Any]]
-    _TOMBSTONES: ClassVar[bool] = False  # True: a class with send_tombstone
-
-    def __init__(
-        self,
-        bootstrap_servers: str | Sequence[str],
-        schema_registry_url: str | None = None,
-        *,
-        spec: TopicSpec[Any, V] | None = None,
-        registry: RegistryLike = None,
-        auto_register: bool = True,
-        subject_strategy: str | None = None,
-        **options: Any,
-    ) -> None:
-        _check_options(AIOKafkaProducer, options, _FORBIDDEN_PRODUCER)
-        self.serde: AsyncTopicSerde[Any, V] = AsyncTopicSerde(
-            schema_registry_url,
-            spec=spec or getattr(type(self), "SPEC", None),
-            registry=registry,
-            auto_register=auto_register,
-            subject_strategy=subject_strategy,
-        )
-        if self._TOMBSTONES and not self.serde.spec.tombstones:
-            raise ValueError(f"{type(self).__name__} needs a TopicSpec with tombstones=True")
-        self.topic = self.serde.topic
-        self._options = {"bootstrap_servers": bootstrap_servers, **options}
-        self._producer: Any = None
-        self._stopped = False
-
-    async def start(self) -> None:
-        """Register (or check) the schemas, then connect to the cluster."""
-        if self._stopped:
-            raise RuntimeError(f"{type(self).__name__} was stopped; create a new one")
-        if self._producer is not None:
-            return
-        await self.serde.register()
-        producer = AIOKafkaProducer(**self._options)
-        await producer.start()
-        self._producer = producer
-
-    async def stop(self) -> None:
-        """Deliver what is pending, disconnect, and close the registry client."""
-        self._stopped = True
-        producer, self._producer = self._producer, None
-        try:
-            if producer is not None:
-                await producer.stop()
-        finally:
-            await self.serde.aclose()
-
-    def _encode(self, value: V, key: K | None) -> tuple[bytes, bytes | None]:
-        data = self.serde.value.serialize_now(value)
-        return data, None if key is None else self.serde.serialize_key_now(key)
-
-    def _started(self) -> Any:
-        if self._producer is None:
-            raise RuntimeError(
-                f"{type(self).__name__} is not started (use `async with` or start())"
-            )
-        return self._producer
-
-    async def send(
-        self,
-        value: V,
-        key: K | None = None,
-        headers: Headers | None = None,
-        *,
-        partition: int | None = None,
-        timestamp_ms: int | None = None,
-    ) -> Any:
-        """Send one value and wait until the broker has it; returns aiokafka's RecordMetadata."""
-        producer = self._started()
-        data, key_bytes = self._encode(value, key)
-        return await self._send(producer, data, key_bytes, headers, partition, timestamp_ms)
-
-    async def _send(
-        self,
-        producer: Any,
-        data: bytes | None,
-        key: bytes | None,
-        headers: Headers | None,
-        partition: int | None,
-        timestamp_ms: int | None,
-    ) -> Any:
-        future = await producer.send(
-            self.topic,
-            data,
-            key=key,
-            headers=_headers(headers),
-            partition=partition,
-            timestamp_ms=timestamp_ms,
-        )
-        return await future
-
-    async def _send_tombstone(
-        self, key: K, headers: Headers | None, partition: int | None, timestamp_ms: int | None
-    ) -> Any:
-        """A message with ``key`` and no value: no schema, so no registry call."""
-        spec = self.serde.spec
-        if not spec.tombstones:
-            raise SerializationError(
-                f"topic {self.topic!r} is not configured for tombstones: a null value is not "
-                f"a {spec.value.name} (set tombstones = true for the topic, or tombstones=True)"
-            )
-        if key is None:
-            raise SerializationError("a tombstone deletes a key: send_tombstone needs one")
-        producer = self._started()
-        key_bytes = self.serde.serialize_key_now(key)
-        return await self._send(producer, None, key_bytes, headers, partition, timestamp_ms)
-
-    async def send_batch(self, messages: Iterable[V | Message[K, V]]) -> list[Any]:
-        """Send values (or ``Message``s) in order; waits for all; returns their RecordMetadata.
-
-        Everything is encoded before the first message is sent.
-        """
-        producer = self._started()
-        encoded = []
-        for item in messages:
-            message: Message[K, V] = item if isinstance(item, Message) else Message(item)
-            data, key_bytes = self._encode(message.value, message.key)
-            encoded.append((data, key_bytes, _headers(message.headers), message))
-        futures = [
-            await producer.send(
-                self.topic,
-                data,
-                key=key_bytes,
-                headers=headers,
-                partition=message.partition,
-                timestamp_ms=message.timestamp_ms,
-            )
-            for data, key_bytes, headers, message in encoded
-        ]
-        return list(await asyncio.gather(*futures))
-
-    async def flush(self) -> None:
-        """Wait until every message sent so far is delivered."""
-        await self._started().flush()
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(topic={self.topic!r}, started={self._producer is not None})"
-
-
-class TombstoneAvroProducer(AvroProducer[K, V]):
-    """An ``AvroProducer`` of a topic with tombstones (compacted): adds ``send_tombstone``.
-    Its spec has ``tombstones=True``."""
-
-    _TOMBSTONES = True
-
-    async def send_tombstone(
-        self,
-        key: K,
-        headers: Headers | None = None,
-        *,
-        partition: int | None = None,
-        timestamp_ms: int | None = None,
-    ) -> Any:
-        """Delete ``key`` from the compacted topic: send it with no value (a tombstone) and
-        wait until the broker has it; returns aiokafka's RecordMetadata."""
-        return await self._send_tombstone(key, headers, partition, timestamp_ms)
 
 
 # --- consumer -------------------------------------------------------------------------------
@@ -764,99 +462,3 @@ class AvroConsumer(_Lifecycle, Generic[K, V]):
             f"{type(self).__name__}(topic={self.topic!r}, group_id={self.group_id!r}, "
             f"on_error={self.on_error!r})"
         )
-
-
-# --- the seed's classes ---------------------------------------------------------------------
-
-
-def _seed_spec(
-    topic: str,
-    cls: type[T],
-    key_schema: Any,
-    key_format: str,
-    strategy: str,
-    tombstones: bool,
-    registrations: Mapping[str, Registration] | None = None,
-) -> TopicSpec[Any, T]:
-    key: Codec[Any] | RawKey[Any] | None = None
-    if key_format == "raw":
-        if key_schema not in RAW_KINDS:
-            raise ValueError(
-                f"key_format='raw' needs key_schema= one of {', '.join(RAW_KINDS)}, "
-                f"got {key_schema!r}"
-            )
-        key = RawKey(key_schema)
-    elif key_format != "avro":
-        raise ValueError(f"key_format must be 'avro' or 'raw', got {key_format!r}")
-    elif key_schema is not None:
-        key = codec_for(key_schema, registrations)
-    return TopicSpec(topic, codec_for(cls, registrations), key, strategy, tombstones=tombstones)
-
-
-class KafkaAvroProducer(AvroProducer[Any, T]):
-    """The seed's producer: ``KafkaAvroProducer[Cls](bootstrap_servers=..., schema_registry_url=...,
-    topic=..., schema_class=Cls)``. Keys are raw (``str`` as UTF-8) unless ``key_schema`` is
-    given (a class or a schema such as ``"string"``; with ``key_format="raw"`` a type name
-    written by Kafka's serializers). ``tombstones=True`` allows ``send_tombstone(key)``."""
-
-    # Generated subclasses set this with `references = true`: what `sync` registers per type.
-    REGISTRATIONS: ClassVar[Mapping[str, Registration]] = {}
-
-    def __init__(
-        self,
-        bootstrap_servers: str | Sequence[str],
-        schema_registry_url: str | None = None,
-        topic: str | None = None,
-        schema_class: type[T] | None = None,
-        *,
-        key_schema: Any = None,
-        key_format: str = "avro",
-        subject_strategy: str = "topic",
-        tombstones: bool = False,
-        **options: Any,
-    ) -> None:
-        if topic is None or schema_class is None:
-            raise TypeError("KafkaAvroProducer needs topic=... and schema_class=...")
-        spec = _seed_spec(
-            topic,
-            schema_class,
-            key_schema,
-            key_format,
-            subject_strategy,
-            tombstones,
-            self.REGISTRATIONS,
-        )
-        super().__init__(bootstrap_servers, schema_registry_url, spec=spec, **options)
-
-    async def send_tombstone(self, key: Any, headers: Headers | None = None) -> Any:
-        """Delete ``key``: send it with no value. Refused unless created with tombstones=True."""
-        return await self._send_tombstone(key, headers, None, None)
-
-
-class KafkaAvroConsumer(AvroConsumer[Any, T]):
-    """The seed's consumer: ``KafkaAvroConsumer[Cls](bootstrap_servers=..., schema_registry_url=...,
-    topic=..., group_id=..., message_class=Cls)``; ``consume(handler)`` calls ``handler(value)``.
-    Keys are raw bytes unless ``key_schema`` is given (and ``key_format``, as for the
-    producer). With ``tombstones=True`` a tombstone reaches the handler as None (write
-    ``KafkaAvroConsumer[Cls | None]``); without, it is skipped with a warning."""
-
-    def __init__(
-        self,
-        bootstrap_servers: str | Sequence[str],
-        schema_registry_url: str | None = None,
-        topic: str | None = None,
-        group_id: str | None = None,
-        message_class: type[T] | None = None,
-        *,
-        key_schema: Any = None,
-        key_format: str = "avro",
-        subject_strategy: str = "topic",
-        tombstones: bool = False,
-        **options: Any,
-    ) -> None:
-        if topic is None or message_class is None:
-            raise TypeError("KafkaAvroConsumer needs topic=... and message_class=...")
-        spec = _seed_spec(
-            topic, message_class, key_schema, key_format, subject_strategy, tombstones
-        )
-        super().__init__(bootstrap_servers, schema_registry_url, group_id, spec=spec, **options)

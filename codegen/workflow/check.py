@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codegen.compat import check_level
 from codegen.config import Config
 from codegen.errors import InputError, InputErrors
 from codegen.schema import model as m
+from codegen.schema.compat import check_level
 from codegen.schema.loader import load_sources
 from codegen.subjects import SubjectSchema, explain, subject_schemas
 

@@ -1,6 +1,7 @@
-"""Avro schema analysis for the registry: parsing, validation and the textual forms it compares.
+"""Schema text as a registry holds it: parsing (with references), validation, textual forms.
 
-The registry needs four renderings of one parsed schema:
+Used by the local registry server (`codegen.registry_server`) and by `avrobind sync`, which
+reads registered schemas back. The registry needs four renderings of one parsed schema:
 - *canonical*: what it stores and returns, shaped like Avro Java's `Schema.toString()` (compact,
   names relative to the enclosing namespace, `"int"` instead of `{"type": "int"}`);
 - *identity*: the canonical form with every JSON object's keys sorted, the key under which two

@@ -8,10 +8,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import codegen.topics
-from codegen import plan as planning
-from codegen import render
+import codegen
 from codegen.config import Config, check_topics
+from codegen.generator import plan as planning
+from codegen.generator import render, topics
 from codegen.schema.expand import check_expressible
 from codegen.schema.loader import discover, load_directory
 from codegen.schema.model import SchemaSet
@@ -33,7 +33,7 @@ def build(config: Config) -> tuple[SchemaSet, render.Rendered]:
     plan = planning.build(schemas, config.package)
     extra: dict[str, str] = {}
     if config.topics:
-        extra["topics.py"] = codegen.topics.render_topics(plan, config, schemas)
+        extra["topics.py"] = topics.render_topics(plan, config, schemas)
     return schemas, render.render(plan, sources_root=config.schemas.parent, extra=extra)
 
 
@@ -79,8 +79,10 @@ class _Stamp:
 
     def _inputs(self, config: Config) -> str:
         h = hashlib.sha256()
-        code = Path(__file__).parent
-        for p in sorted([*code.rglob("*.py"), *render.templates_dir().glob("*")]):
+        code = Path(codegen.__file__).parent
+        for p in sorted(code.rglob("*.py")):
+            h.update(p.relative_to(code).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+        for p in sorted(render.templates_dir().glob("*")):
             h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
         settings = [
             config.package,

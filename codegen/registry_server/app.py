@@ -13,8 +13,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from codegen.registry.errors import RegistryError
-from codegen.registry.registry import Registry, SchemaRequest
+from codegen.registry_server.errors import RegistryError
+from codegen.registry_server.service import Registry, SchemaRequest
 
 MEDIA_TYPE = "application/vnd.schemaregistry.v1+json"
 # What Confluent's resources @Consume; a missing Content-Type counts as application/octet-stream.

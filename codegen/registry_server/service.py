@@ -2,8 +2,8 @@
 
 Follows Confluent Schema Registry (see `shared/reference/registry-api.md`): ids are global and
 never reused; a subject's versions grow from 1 and soft-deleted numbers are not reused; the same
-schema (by identity, see `avro_schema`) keeps its id across subjects while one of its versions,
-deleted or not, still exists.
+schema (by identity, see `codegen.schema.forms`) keeps its id across subjects while one of its
+versions, deleted or not, still exists.
 """
 
 from __future__ import annotations
@@ -15,17 +15,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from codegen.compat import check_level
-from codegen.registry import errors
-from codegen.registry.avro_schema import (
+from codegen.registry_server import errors
+from codegen.registry_server.errors import COMPATIBILITY_LEVELS, MODES, RegistryError
+from codegen.registry_server.store import SchemaRow, Store, VersionRow
+from codegen.schema.compat import check_level
+from codegen.schema.forms import (
     Named,
     ParsedSchema,
     SchemaInvalid,
     merge_definitions,
     parse,
 )
-from codegen.registry.errors import COMPATIBILITY_LEVELS, MODES, RegistryError
-from codegen.registry.store import SchemaRow, Store, VersionRow
 
 DEFAULT_LEVEL = "BACKWARD"
 DEFAULT_MODE = "READWRITE"

@@ -13,8 +13,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from codegen import codecs, naming
 from codegen.errors import SchemaError
+from codegen.generator import codecs, naming
 from codegen.runtime import logical as L
 from codegen.schema import model as m
 from codegen.schema.defaults import union_branch

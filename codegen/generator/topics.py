@@ -1,7 +1,7 @@
 """Render `topics.py` of a generated package: per topic a Serde, a Producer and a Consumer.
 
 Each class embeds its topic, subjects, key and value types and a `TopicSpec`; the runtime
-(`_runtime/serde.py`, `_runtime/kafka.py`) does the work. Names come from
+(`_runtime/serde.py`, `_runtime/kafka/`) does the work. Names come from
 `naming.topic_prefix` (`telescope.commands` → `TelescopeCommandsProducer`...).
 
 With `references = true`, a record that uses shared types gets a `Registration`: the schema
@@ -14,11 +14,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from codegen import naming
 from codegen.config import Config, TopicConfig
 from codegen.errors import ConfigError, InputErrors
-from codegen.plan import Plan
-from codegen.render import _environment, format_code
+from codegen.generator import naming
+from codegen.generator.plan import Plan
+from codegen.generator.render import _environment, format_code
 from codegen.schema import model as m
 from codegen.schema.expand import standalone
 from codegen.subjects import SubjectSchema, reference_forms
