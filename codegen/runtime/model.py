@@ -229,8 +229,11 @@ class AvroRecord(AvroModel):
     @classmethod
     def fake(cls, **data: Any) -> Self:
         """A random valid instance; keyword arguments (Python attribute names) override fields."""
-        datum = random_datum(cls.parsed_schema(), random.Random())
+        # The source schema, with every logical type: data for fastavro's view of it could be
+        # bytes that are no big-decimal.
+        schema = fastavro.parse_schema(cls.avro_schema_to_python())
+        datum = random_datum(schema, random.Random())
         out = io.BytesIO()
-        fastavro.schemaless_writer(out, cls.parsed_schema(), datum)
+        fastavro.schemaless_writer(out, schema, datum)
         obj = decode(cls, out.getvalue())[0]
         return dataclasses.replace(obj, **data) if data else obj  # type: ignore[type-var]

@@ -22,6 +22,8 @@ import uuid
 from typing import Any
 
 import fastavro
+from fastavro._write_py import write_union
+from fastavro.io.binary_encoder import BinaryEncoder
 
 from codegen.runtime.logical import decode_big_decimal
 
@@ -31,7 +33,7 @@ def check_forms(cls: Any, obj: Any, data: bytes, writer: Any, runtime_logical: A
     assert obj.to_avro() == datum, cls
     assert same(cls.from_avro(obj.to_avro()), obj), cls
 
-    named = named_types(writer)
+    named = writer["__named_schemas"]
     expected = dict_form(writer, datum, named, runtime_logical.Duration)
     assert same(obj.to_dict(), expected), cls
     assert same(cls.parse_obj(obj.to_dict()), obj), cls
@@ -55,27 +57,6 @@ def same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def named_types(schema: Any) -> dict[str, Any]:
-    """Every named type defined in a schema parsed by fastavro, by full name."""
-    out: dict[str, Any] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, list):
-            for b in node:
-                walk(b)
-        elif isinstance(node, dict):
-            if node.get("type") in ("record", "error", "enum", "fixed"):
-                out[node["name"]] = node
-            for f in node.get("fields", ()):
-                walk(f["type"])
-            for key in ("items", "values"):
-                if key in node:
-                    walk(node[key])
-
-    walk(schema)
-    return out
-
-
 def _branch_name(t: Any, named: dict[str, Any]) -> str:
     if isinstance(t, str):
         return t
@@ -85,12 +66,13 @@ def _branch_name(t: Any, named: dict[str, Any]) -> str:
 
 
 def _written_branch(union: list[Any], value: Any, named: dict[str, Any]) -> int:
-    """The index of the branch fastavro writes for `value`."""
+    """The index of the branch fastavro writes for `value` (its own union writer, on the
+    parsed schema: parsing a part of a parsed schema again would misread its names)."""
     out = io.BytesIO()
-    fastavro.schemaless_writer(out, fastavro.parse_schema(union, named_schemas=dict(named)), value)
+    write_union(BinaryEncoder(out), value, union, named, "", {})
     first = out.getvalue()[0]
-    assert first < 128
-    return first >> 1 if not first & 1 else -((first + 1) >> 1)
+    assert first < 128 and not first & 1
+    return first >> 1
 
 
 def dict_form(t: Any, v: Any, named: dict[str, Any], duration: Any) -> Any:
