@@ -18,6 +18,7 @@ import dataclasses
 import enum
 import io
 import json
+import math
 import uuid
 from typing import Any
 
@@ -29,7 +30,9 @@ from codegen.runtime.logical import decode_big_decimal
 
 
 def check_forms(cls: Any, obj: Any, data: bytes, writer: Any, runtime_logical: Any) -> None:
-    datum = fastavro.schemaless_reader(io.BytesIO(data), cls.parsed_schema(), None, return_named_type=True)
+    datum = fastavro.schemaless_reader(
+        io.BytesIO(data), cls.parsed_schema(), None, return_named_type=True
+    )
     assert obj.to_avro() == datum, cls
     assert same(cls.from_avro(obj.to_avro()), obj), cls
 
@@ -75,6 +78,32 @@ def _written_branch(union: list[Any], value: Any, named: dict[str, Any]) -> int:
     return first >> 1
 
 
+def _valid_decimal(t: dict[str, Any]) -> bool:
+    """The spec's rule (and fastavro's): otherwise the logical type is ignored."""
+    precision, scale = t.get("precision"), t.get("scale", 0)
+    if not all(type(x) is int for x in (precision, scale)) or not 0 <= scale <= precision > 0:
+        return False
+    return t["type"] == "bytes" or precision <= math.floor(math.log10(2 ** (8 * t["size"] - 1) - 1))
+
+
+def _python_type(t: Any, named: dict[str, Any]) -> str:
+    """The Python type of a branch's values, among those a fixed type's value may have."""
+    t = named.get(t, t) if isinstance(t, str) else t
+    kind = t if isinstance(t, str) else t["type"]
+    logical = None if isinstance(t, str) else t.get("logicalType")
+    if logical == "uuid" and (kind == "string" or (kind == "fixed" and t["size"] == 16)):
+        return "UUID"
+    if logical == "duration" and kind == "fixed" and t["size"] == 12:
+        return "Duration"
+    if (logical == "big-decimal" and kind == "bytes") or (
+        logical == "decimal" and _valid_decimal(t)
+    ):
+        return "Decimal"
+    if kind == "fixed":
+        return f"bytes{t['size']}"
+    return str(kind)
+
+
 def dict_form(t: Any, v: Any, named: dict[str, Any], duration: Any) -> Any:
     """The dict form (README, "Dicts and JSON") of fastavro's datum `v` of type `t`."""
     if isinstance(t, str):
@@ -84,10 +113,16 @@ def dict_form(t: Any, v: Any, named: dict[str, Any], duration: Any) -> Any:
         if v is None and nulls:
             return None
         if isinstance(v, tuple) and named[v[0]]["type"] in ("record", "error", "enum"):
-            branch, v = named[v[0]], v[1]
+            branch, v = named[v[0]], v[1]  # a class of its own
+        elif isinstance(v, tuple):
+            # A fixed value is bytes, a UUID, a Decimal or a Duration in Python: the first
+            # branch of that Python type takes it (README: the branch serialize() writes).
+            kind = _python_type(named[v[0]], named)
+            takes = {kind, "bytes"} if kind.startswith("bytes") else {kind}
+            v = dict_form(named[v[0]], v[1], named, duration)
+            branch = next(b for b in t if _python_type(b, named) in takes)
+            return v if len(t) - len(nulls) == 1 else {_branch_name(branch, named): v}
         else:
-            if isinstance(v, tuple):
-                v = v[1]
             branch = t[_written_branch(t, v, named)]
         branch = named.get(branch, branch) if isinstance(branch, str) else branch
         inner = dict_form(branch, v, named, duration)

@@ -59,7 +59,9 @@ def test_every_runtime_error_class_is_exported() -> None:
     errors = runtime_errors()
     assert set(errors) >= KNOWN
     for name, module in errors.items():
-        runtime_class = getattr(importlib.import_module(f"telescope_schemas._runtime.{module}"), name)
+        runtime_class = getattr(
+            importlib.import_module(f"telescope_schemas._runtime.{module}"), name
+        )
         assert name in ts.__all__ and getattr(ts, name) is runtime_class, name
         assert name in ts.runtime.__all__ and getattr(ts.runtime, name) is runtime_class, name
 
@@ -88,7 +90,12 @@ def _generate(tmp_path: Path, schemas: dict[str, object]) -> ModuleType:
 
 
 def _record(name: str, namespace: str) -> dict[str, object]:
-    return {"type": "record", "name": name, "namespace": namespace, "fields": [{"name": "v", "type": "int"}]}
+    return {
+        "type": "record",
+        "name": name,
+        "namespace": namespace,
+        "fields": [{"name": "v", "type": "int"}],
+    }
 
 
 def test_generated_classes_win_over_runtime_names(tmp_path: Path) -> None:
@@ -98,7 +105,12 @@ def test_generated_classes_win_over_runtime_names(tmp_path: Path) -> None:
             "record.avsc": _record("Record", "shop"),
             "message_a.avsc": _record("Message", "shop.a"),
             "message_b.avsc": _record("Message", "shop.b"),
-            "error.avsc": {"type": "enum", "name": "SerializationError", "namespace": "shop", "symbols": ["A"]},
+            "error.avsc": {
+                "type": "enum",
+                "name": "SerializationError",
+                "namespace": "shop",
+                "symbols": ["A"],
+            },
             # A class named like a module of the package, and a namespace named like `runtime`.
             "topics.avsc": _record("topics", ""),
             "runtime.avsc": _record("Event", "runtime.v1"),
@@ -110,17 +122,26 @@ def test_generated_classes_win_over_runtime_names(tmp_path: Path) -> None:
     shop = importlib.import_module(f"{pkg.__name__}.shop")
     # The schema's classes at the root; the runtime's names in `<package>.runtime`.
     assert pkg.Record is shop.Record and pkg.SerializationError is shop.SerializationError
-    assert pkg.runtime.Record is kafka.Record and pkg.runtime.SerializationError is errors.SerializationError
+    assert (
+        pkg.runtime.Record is kafka.Record
+        and pkg.runtime.SerializationError is errors.SerializationError
+    )
     # A name of two classes is at the root for none of them, nor for the runtime.
     assert "Message" not in pkg.__all__ and not hasattr(pkg, "Message")
     assert pkg.runtime.Message is kafka.Message
     # Everything else is there as usual.
-    assert pkg.DeserializationError is errors.DeserializationError and "DeserializationError" in pkg.__all__
+    assert (
+        pkg.DeserializationError is errors.DeserializationError
+        and "DeserializationError" in pkg.__all__
+    )
     assert pkg.__all__.count("Record") == 1 and "SerializationError" in pkg.__all__
     # `topics` is a class of the root namespace, not re-exported over a module name.
     assert "topics" not in pkg.__all__
     assert importlib.import_module(f"{pkg.__name__}.root").topics.__avro_name__ == "topics"
-    assert importlib.import_module(f"{pkg.__name__}.runtime_.v1").Event.__avro_name__ == "runtime.v1.Event"
+    assert (
+        importlib.import_module(f"{pkg.__name__}.runtime_.v1").Event.__avro_name__
+        == "runtime.v1.Event"
+    )
     assert len(pkg.__all__) == len(set(pkg.__all__))
 
 
@@ -144,7 +165,11 @@ def test_message_and_record_load_the_kafka_runtime_on_first_use(tmp_path: Path) 
         """
     )
     result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=tmp_path / "out", capture_output=True, text=True, check=False
+        [sys.executable, "-c", probe],
+        cwd=tmp_path / "out",
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
 
@@ -180,7 +205,10 @@ def test_type_checkers_see_the_root_names(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         check=False,
-        env={"MYPYPATH": f"{tmp_path / 'plain' / 'out'}:{tmp_path / 'clash' / 'out'}", "PATH": "/usr/bin:/bin"},
+        env={
+            "MYPYPATH": f"{tmp_path / 'plain' / 'out'}:{tmp_path / 'clash' / 'out'}",
+            "PATH": "/usr/bin:/bin",
+        },
     )
     assert result.returncode == 0, result.stdout + result.stderr
     revealed = [line for line in result.stdout.splitlines() if "Revealed type" in line]
