@@ -483,17 +483,17 @@ class _Ctx:
         name = f"_{direction}_union_{len(self.mod._helper_keys)}"
         self.mod._helper_keys[key] = name
         t = self.use("typing")
-        if direction in ("enc", "to_dict"):
-            body = (
-                self.union_enc_body(u) if direction == "enc" else dicts.union_to_dict_body(self, u)
-            )
-            helper = PyHelper(name, f"v: {self.hint(u)}", f"{t}.Any", body)
+        if direction == "enc":
+            body = self.union_enc_body(u)
+        elif direction == "dec":
+            body = self.union_dec_body(u)
+        elif direction == "to_dict":
+            body = dicts.union_to_dict_body(self, u)
         else:
-            body = (
-                self.union_dec_body(u)
-                if direction == "dec"
-                else dicts.union_from_dict_body(self, u)
-            )
+            body = dicts.union_from_dict_body(self, u)
+        if direction in ("enc", "to_dict"):  # from a value of the union
+            helper = PyHelper(name, f"v: {self.hint(u)}", f"{t}.Any", body)
+        else:  # to one
             helper = PyHelper(name, f"v: {t}.Any", self.hint(u), body)
         self.mod.helpers.append(helper)
         return name
