@@ -172,17 +172,15 @@ def union_from_dict_body(ctx: _Ctx, u: m.Union) -> list[str]:
 
 def bodies(ctx: _Ctx, cls: PyClass, record: m.Record) -> tuple[list[str], list[str]]:
     """The bodies of `to_dict` and `__avro_from_dict__` of a record class."""
-    check = f"{ctx.use('dicts')}.check_fields(data, {literal(cls.name)}"
+    check = f"{ctx.use('dicts')}.check_fields(data, cls)"
     if not cls.fields:
-        return ["return {}"], [f"{check}, (), ())", "return cls.__new__(cls)"]
+        return ["return {}"], [check, "return cls.__new__(cls)"]
     to = ["return {"]
     for pf, f in zip(cls.fields, record.fields, strict=True):
         to.append(f"    {literal(pf.avro_name)}: {to_dict(ctx, f.type, 'self.' + pf.attr, 0)},")
     to.append("}")
-    names = _tuple(pf.avro_name for pf in cls.fields)
-    required = _tuple(pf.avro_name for pf in cls.fields if pf.default is None)
     c = ctx.use("codec")
-    back = [f"{check}, {names}, {required})", "o = cls.__new__(cls)"]
+    back = [check, "o = cls.__new__(cls)"]
     for pf, f in zip(cls.fields, record.fields, strict=True):
         key = literal(pf.avro_name)
         value = from_dict(ctx, f.type, f"data[{key}]", 0)

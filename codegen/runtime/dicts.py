@@ -45,19 +45,27 @@ def _kind(value: Any) -> str:
     return "None" if value is None else type(value).__name__
 
 
-def check_fields(data: Any, record: str, names: tuple[str, ...], required: tuple[str, ...]) -> None:
-    """`data` is a mapping with every required field of `record` and no other key."""
+def check_fields(data: Any, cls: Any) -> None:
+    """`data` is a mapping with every required field of record class `cls` and no other key."""
+    fields = cls.__dict__.get("_avro_dict_fields")
+    if fields is None:  # from the schema, once per class
+        schema = cls.avro_schema_to_python()
+        names = tuple(f["name"] for f in schema["fields"])
+        required = tuple(f["name"] for f in schema["fields"] if "default" not in f)
+        fields = (names, frozenset(names), required)
+        type.__setattr__(cls, "_avro_dict_fields", fields)
+    names, known, required = fields
     if not isinstance(data, Mapping):
-        raise EncodeError(f"expected a dict of fields, got {_kind(data)}", record)
+        raise EncodeError(f"expected a dict of fields, got {_kind(data)}", cls.__name__)
     missing = [n for n in required if n not in data]
     if missing:
-        raise EncodeError(f"missing field(s) {', '.join(map(repr, missing))}", record)
-    unknown = [k for k in data if k not in names]
+        raise EncodeError(f"missing field(s) {', '.join(map(repr, missing))}", cls.__name__)
+    unknown = [k for k in data if k not in known]
     if unknown:
         raise EncodeError(
             f"unknown field(s) {', '.join(map(repr, unknown))}; the fields are "
             f"{', '.join(map(repr, names))} (Avro names)",
-            record,
+            cls.__name__,
         )
 
 

@@ -95,19 +95,7 @@ class CommandAcknowledgment(_model.AvroRecord):
 
     @classmethod
     def __avro_from_dict__(cls, data: _t.Mapping[str, _t.Any]) -> _t.Self:
-        _dicts.check_fields(
-            data,
-            "CommandAcknowledgment",
-            (
-                "command_id",
-                "status",
-                "received_at",
-                "message",
-                "error_code",
-                "estimated_duration_ms",
-            ),
-            ("command_id", "status", "received_at"),
-        )
+        _dicts.check_fields(data, cls)
         o = cls.__new__(cls)
         try:
             o.command_id = _dicts.as_uuid(data["command_id"])

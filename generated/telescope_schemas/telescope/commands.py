@@ -134,23 +134,7 @@ class TelescopeCommand(_model.AvroRecord):
 
     @classmethod
     def __avro_from_dict__(cls, data: _t.Mapping[str, _t.Any]) -> _t.Self:
-        _dicts.check_fields(
-            data,
-            "TelescopeCommand",
-            (
-                "command_id",
-                "command_type",
-                "issued_at",
-                "requested_by",
-                "instrument",
-                "target",
-                "exposure_seconds",
-                "priority",
-                "parameters",
-                "tags",
-            ),
-            ("command_id", "command_type", "issued_at", "requested_by"),
-        )
+        _dicts.check_fields(data, cls)
         o = cls.__new__(cls)
         try:
             o.command_id = _dicts.as_uuid(data["command_id"])

@@ -109,12 +109,7 @@ class SkyPosition(_model.AvroRecord):
 
     @classmethod
     def __avro_from_dict__(cls, data: _t.Mapping[str, _t.Any]) -> _t.Self:
-        _dicts.check_fields(
-            data,
-            "SkyPosition",
-            ("ra_deg", "dec_deg", "frame", "epoch"),
-            ("ra_deg", "dec_deg"),
-        )
+        _dicts.check_fields(data, cls)
         o = cls.__new__(cls)
         o.ra_deg = data["ra_deg"]
         o.dec_deg = data["dec_deg"]

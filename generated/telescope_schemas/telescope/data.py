@@ -90,12 +90,7 @@ class Frame(_model.AvroRecord):
 
     @classmethod
     def __avro_from_dict__(cls, data: _t.Mapping[str, _t.Any]) -> _t.Self:
-        _dicts.check_fields(
-            data,
-            "Frame",
-            ("index", "captured_at", "mean_flux", "checksum", "flags"),
-            ("index", "captured_at", "mean_flux", "checksum"),
-        )
+        _dicts.check_fields(data, cls)
         o = cls.__new__(cls)
         o.index = data["index"]
         try:
@@ -291,32 +286,7 @@ class Observation(_model.AvroRecord):
 
     @classmethod
     def __avro_from_dict__(cls, data: _t.Mapping[str, _t.Any]) -> _t.Self:
-        _dicts.check_fields(
-            data,
-            "Observation",
-            (
-                "observation_id",
-                "command_id",
-                "target",
-                "instrument",
-                "night",
-                "started_at",
-                "exposure_seconds",
-                "filter_band",
-                "frames",
-                "airmass",
-                "metadata",
-            ),
-            (
-                "observation_id",
-                "command_id",
-                "target",
-                "instrument",
-                "night",
-                "started_at",
-                "exposure_seconds",
-            ),
-        )
+        _dicts.check_fields(data, cls)
         o = cls.__new__(cls)
         try:
             o.observation_id = _dicts.as_uuid(data["observation_id"])

@@ -122,22 +122,7 @@ class TelescopeStatus(_model.AvroRecord):
 
     @classmethod
     def __avro_from_dict__(cls, data: _t.Mapping[str, _t.Any]) -> _t.Self:
-        _dicts.check_fields(
-            data,
-            "TelescopeStatus",
-            (
-                "telescope_id",
-                "reported_at",
-                "state",
-                "pointing",
-                "active_instrument",
-                "local_sidereal_time",
-                "weather",
-                "alarms",
-                "uptime_seconds",
-            ),
-            ("telescope_id", "reported_at", "state", "local_sidereal_time", "weather"),
-        )
+        _dicts.check_fields(data, cls)
         o = cls.__new__(cls)
         o.telescope_id = data["telescope_id"]
         try:
@@ -421,12 +406,7 @@ class WeatherConditions(_model.AvroRecord):
 
     @classmethod
     def __avro_from_dict__(cls, data: _t.Mapping[str, _t.Any]) -> _t.Self:
-        _dicts.check_fields(
-            data,
-            "WeatherConditions",
-            ("temperature_c", "humidity_percent", "wind_speed_ms", "cloud_cover"),
-            ("temperature_c", "humidity_percent", "wind_speed_ms"),
-        )
+        _dicts.check_fields(data, cls)
         o = cls.__new__(cls)
         o.temperature_c = data["temperature_c"]
         o.humidity_percent = data["humidity_percent"]
