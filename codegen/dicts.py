@@ -17,7 +17,8 @@ value by encoding the record.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from codegen import codecs
@@ -77,14 +78,8 @@ def to_dict(ctx: _Ctx, t: m.Type, x: str, depth: int) -> str:
         return f"{x}.value"
     if isinstance(t, m.Record):
         return f"{x}.to_dict()"
-    if isinstance(t, m.Array):
-        v = f"v{depth}"
-        inner = to_dict(ctx, t.items, v, depth + 1)
-        return f"list({x})" if inner == v else f"[{inner} for {v} in {x}]"
-    if isinstance(t, m.Map):
-        k, v = f"k{depth}", f"v{depth}"
-        inner = to_dict(ctx, t.values, v, depth + 1)
-        return f"dict({x})" if inner == v else f"{{{k}: {inner} for {k}, {v} in {x}.items()}}"
+    if isinstance(t, (m.Array, m.Map)):
+        return _each(t, x, depth, partial(to_dict, ctx))
     if isinstance(t, m.Union):
         single = _single(t)
         if single is None:
@@ -107,20 +102,9 @@ def from_dict(ctx: _Ctx, t: m.Type, x: str, depth: int) -> str:
         return f"{ctx.use('dicts')}.member({ctx.cls_ref(t)}, {x})"
     if isinstance(t, m.Record):
         return f"{ctx.cls_ref(t)}.__avro_from_dict__({x})"
-    if isinstance(t, m.Array):
-        v = f"v{depth}"
-        inner = from_dict(ctx, t.items, v, depth + 1)
-        seq = f"{ctx.use('dicts')}.items({x})"
-        return f"list({seq})" if inner == v else f"[{inner} for {v} in {seq}]"
-    if isinstance(t, m.Map):
-        k, v = f"k{depth}", f"v{depth}"
-        inner = from_dict(ctx, t.values, v, depth + 1)
-        entries = f"{ctx.use('dicts')}.entries({x})"
-        return (
-            f"dict({entries})"
-            if inner == v
-            else f"{{{k}: {inner} for {k}, {v} in {entries}.items()}}"
-        )
+    if isinstance(t, (m.Array, m.Map)):
+        checked = "items" if isinstance(t, m.Array) else "entries"
+        return _each(t, f"{ctx.use('dicts')}.{checked}({x})", depth, partial(from_dict, ctx))
     if isinstance(t, m.Union):
         single = _single(t)
         if single is None:
@@ -128,6 +112,19 @@ def from_dict(ctx: _Ctx, t: m.Type, x: str, depth: int) -> str:
         inner = from_dict(ctx, single, x, depth)
         return x if inner == x else f"None if {x} is None else {inner}"
     raise TypeError(t)
+
+
+def _each(
+    t: m.Array | m.Map, x: str, depth: int, convert: Callable[[m.Type, str, int], str]
+) -> str:
+    """Expression: a fresh list or dict of the items of `x` converted by `convert`."""
+    v = f"v{depth}"
+    if isinstance(t, m.Array):
+        inner = convert(t.items, v, depth + 1)
+        return f"list({x})" if inner == v else f"[{inner} for {v} in {x}]"
+    k = f"k{depth}"
+    inner = convert(t.values, v, depth + 1)
+    return f"dict({x})" if inner == v else f"{{{k}: {inner} for {k}, {v} in {x}.items()}}"
 
 
 def union_to_dict_body(ctx: _Ctx, u: m.Union) -> list[str]:

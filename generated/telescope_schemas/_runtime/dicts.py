@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import decimal as _decimal
 import uuid as _uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -21,6 +21,7 @@ from .logical import Duration
 __all__ = ["json_form"]
 
 E = TypeVar("E", bound=Enum)
+T = TypeVar("T")
 
 
 def json_form(value: Any) -> Any:
@@ -112,36 +113,29 @@ def as_bytes(value: Any) -> bytes:
     raise TypeError(f"expected bytes or text, got {_kind(value)}")
 
 
-def as_datetime(value: Any) -> _dt.datetime:
-    if isinstance(value, _dt.datetime):
+def _parsed(value: Any, kind: type[T], parse: Callable[[str], T], what: str) -> T:
+    """`value` if it is a `kind` (a date that is not a datetime), else `parse` of its text."""
+    if isinstance(value, kind) and not (kind is _dt.date and isinstance(value, _dt.datetime)):
         return value
     if isinstance(value, str):
-        return _dt.datetime.fromisoformat(value)
-    raise TypeError(f"expected datetime or ISO 8601 text, got {_kind(value)}")
+        return parse(value)
+    raise TypeError(f"expected {what}, got {_kind(value)}")
+
+
+def as_datetime(value: Any) -> _dt.datetime:
+    return _parsed(value, _dt.datetime, _dt.datetime.fromisoformat, "datetime or ISO 8601 text")
 
 
 def as_date(value: Any) -> _dt.date:
-    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
-        return value
-    if isinstance(value, str):
-        return _dt.date.fromisoformat(value)
-    raise TypeError(f"expected date or ISO 8601 text, got {_kind(value)}")
+    return _parsed(value, _dt.date, _dt.date.fromisoformat, "date or ISO 8601 text")
 
 
 def as_time(value: Any) -> _dt.time:
-    if isinstance(value, _dt.time):
-        return value
-    if isinstance(value, str):
-        return _dt.time.fromisoformat(value)
-    raise TypeError(f"expected time or ISO 8601 text, got {_kind(value)}")
+    return _parsed(value, _dt.time, _dt.time.fromisoformat, "time or ISO 8601 text")
 
 
 def as_uuid(value: Any) -> _uuid.UUID:
-    if isinstance(value, _uuid.UUID):
-        return value
-    if isinstance(value, str):
-        return _uuid.UUID(value)
-    raise TypeError(f"expected UUID or text, got {_kind(value)}")
+    return _parsed(value, _uuid.UUID, _uuid.UUID, "UUID or text")
 
 
 def as_decimal(value: Any) -> _decimal.Decimal:
