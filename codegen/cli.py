@@ -93,7 +93,7 @@ def generate(
     check: bool,
 ) -> None:
     """Render the .avsc schemas into a typed Python package."""
-    from codegen.generate import generate as run
+    from codegen.generator.generate import generate as run
 
     config = _load(config_file, schemas, out, package)
     result = run(config, check=check)
@@ -138,7 +138,7 @@ def registry() -> None:
 )
 def registry_serve(host: str, port: int, data: str | None) -> None:
     """Serve the Confluent Schema Registry REST API."""
-    from codegen.registry.server import serve
+    from codegen.registry_server.server import serve
 
     serve(host=host, port=port, data=data)
 
@@ -194,7 +194,7 @@ def sync(
     from codegen.config import check_topics
     from codegen.schema.loader import load_directory
     from codegen.subjects import subject_schemas
-    from codegen.sync import dumps, run_sync
+    from codegen.workflow.sync import dumps, run_sync
 
     config = _load(config_file, schemas, out, package, registry=registry_url)
     schema_set = load_directory(config.schemas)
@@ -298,9 +298,9 @@ def check(
     verbose: bool,
 ) -> None:
     """Fail when generated code is stale or a schema change breaks compatibility with REF."""
-    from codegen.generate import build
-    from codegen.gitcheck import check_against
-    from codegen.render import diff
+    from codegen.generator.generate import build
+    from codegen.generator.render import diff
+    from codegen.workflow.check import check_against
 
     config = _load(config_file, schemas, out, package)
     schema_set, rendered = build(config)

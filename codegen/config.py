@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codegen.compat import LEVELS
 from codegen.errors import ConfigError, InputErrors
 from codegen.schema import model as m
+from codegen.schema.compat import LEVELS
 
 STRATEGIES = ("topic", "record", "topic-record")
 _TOP_KEYS = {"schemas", "out", "package", "registry", "compatibility", "topics", "references"}

@@ -100,6 +100,28 @@ def subject_schemas(config: Config, schemas: m.SchemaSet) -> list[SubjectSchema]
     return list(out.values())
 
 
+def reference_forms(config: Config, schemas: m.SchemaSet) -> dict[str, SubjectSchema]:
+    """With `references = true`, what `sync` registers for each named type a subject holds,
+    by full name: every shared type (dependencies first), then the configured named types.
+
+    The generated runtime embeds these so that it registers and looks up exactly what `sync`
+    does; the text and references of a type do not depend on the subject holding it. Empty
+    with `references = false`.
+    """
+    if not config.references:
+        return {}
+    providers = _providers(schemas)
+    out: dict[str, SubjectSchema] = {}
+    if providers:
+        for root in _dependency_order(providers, config):
+            out[root.fullname] = _build(root, config.compatibility, providers, None, REFERENCE_ROLE)
+    for s in config.subjects():
+        named = schemas.get(s.type_name)
+        if named is not None and s.type_name not in out:
+            out[s.type_name] = _build(named, s.compatibility, providers, s.topic, s.role)
+    return out
+
+
 def _build(
     named: m.Named,
     level: str,

@@ -11,7 +11,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from codegen import plan, render
+from codegen.generator import plan, render
 from codegen.schema.expand import check_expressible
 from codegen.schema.loader import load_files
 from tests.paths import CORPUS, REPO  # noqa: F401  (re-exported for the tests)

@@ -121,7 +121,7 @@ def test_corpus_output_passes_ruff_and_mypy(corpus_packages: dict[str, CorpusPac
 def test_corpus_output_is_black_formatted(corpus_packages: dict[str, CorpusPackage]) -> None:
     import black
 
-    from codegen.render import _BLACK_MODE
+    from codegen.generator.render import _BLACK_MODE
 
     root = next(iter(corpus_packages.values())).root
     for path in sorted(root.rglob("*.py")):

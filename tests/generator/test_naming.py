@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from codegen import naming
+from codegen.generator import naming
 from tests.generator.gen_support import (
     generate_files,
     generated_types,

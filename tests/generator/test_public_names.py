@@ -41,8 +41,8 @@ KNOWN = {
 def runtime_errors() -> dict[str, str]:
     """Every public exception class of the runtime (imported, not parsed) -> its module."""
     found: dict[str, str] = {}
-    for info in pkgutil.iter_modules(codegen.runtime.__path__):
-        module = importlib.import_module(f"codegen.runtime.{info.name}")
+    for info in pkgutil.walk_packages(codegen.runtime.__path__, "codegen.runtime."):
+        module = importlib.import_module(info.name)
         for name, value in vars(module).items():
             if (
                 isinstance(value, type)
@@ -51,7 +51,7 @@ def runtime_errors() -> dict[str, str]:
                 and not name.startswith("_")
             ):
                 assert name not in found, f"{name} defined twice in the runtime"
-                found[name] = info.name
+                found[name] = info.name.removeprefix("codegen.runtime.")
     return found
 
 
@@ -212,5 +212,5 @@ def test_type_checkers_see_the_root_names(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     revealed = [line for line in result.stdout.splitlines() if "Revealed type" in line]
-    assert f"{plain.__name__}._runtime.kafka.Record" in revealed[0], revealed
+    assert f"{plain.__name__}._runtime.kafka.records.Record[K, V]" in revealed[0], revealed
     assert f"{clash.__name__}.shop.Record" in revealed[1], revealed

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import ModuleType
 
 from codegen.config import Config, TopicConfig
-from codegen.generate import generate
+from codegen.generator.generate import generate
 
 TOPIC = "evo.readings"
 

@@ -20,7 +20,7 @@ import pytest
 
 from codegen.config import Config, TopicConfig
 from codegen.errors import InputErrors
-from codegen.generate import generate
+from codegen.generator.generate import generate
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

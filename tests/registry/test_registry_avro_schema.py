@@ -7,7 +7,7 @@ import json
 import fastavro
 import pytest
 
-from codegen.registry.avro_schema import SchemaInvalid, parse
+from codegen.schema.forms import SchemaInvalid, parse
 
 NESTED = {
     "type": "record",

@@ -155,9 +155,9 @@ def test_unusable_data_file_fails_with_a_message(tmp_path: Path) -> None:
     assert str(not_a_db) in done.stderr and "database" in done.stderr
 
 
-def test_python_dash_m_codegen_registry_is_the_serve_command() -> None:
+def test_python_dash_m_codegen_registry_server_is_the_serve_command() -> None:
     done = subprocess.run(  # noqa: PLW1510  (the exit code is asserted below)
-        [sys.executable, "-m", "codegen.registry", "--help"],
+        [sys.executable, "-m", "codegen.registry_server", "--help"],
         capture_output=True,
         text=True,
         timeout=30,

@@ -5,7 +5,8 @@ Three layers, each usable alone:
 - A ``Codec`` turns values of one schema into Avro binary and back: ``RecordCodec`` for
   generated records, ``EnumCodec`` for generated enums, ``ModelCodec`` for hand-written
   dataclasses-avroschema ``AvroModel`` classes, ``PlainCodec`` for any other schema whose
-  Python value is fastavro's (primitives, fixed). ``codec_for`` picks one.
+  Python value is fastavro's (primitives, fixed). ``codec_for`` picks one. They live in
+  ``value_codec`` and are re-exported here.
 - ``SubjectSerde`` (sync, ``SchemaRegistryClient``) and ``AsyncSubjectSerde`` (asyncio,
   ``AsyncSchemaRegistryClient``) frame one codec under one registry subject:
   ``serialize(value) -> bytes`` and ``deserialize(data) -> value``.
@@ -17,6 +18,9 @@ Registration: with ``auto_register=True`` (the default) the first ``serialize`` 
 schema under its subject (the registry answers with the existing id when it has it); with
 ``auto_register=False`` it looks the schema up under the subject (in any version) and raises
 ``SchemaNotFoundError`` when it is not there -- register it with ``avrobind sync`` first.
+A codec with a ``Registration`` (``references = true``) registers what ``avrobind sync``
+does instead of its self-contained schema: the schema naming the shared types it uses, with a
+Confluent reference to each, every referenced subject registered (or looked up) first.
 
 Reading: the header's schema id is resolved once per id. A writer schema with the same Parsing
 Canonical Form as the serde's own is read directly; another one (an older or newer version) is
@@ -36,20 +40,18 @@ named by their type (``"string"``), as confluent-kafka does.
 
 from __future__ import annotations
 
-import io
 import json
 import struct
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
-from functools import cached_property, partial
+from functools import partial
 from types import TracebackType
 from typing import Any, ClassVar, Final, Generic, NoReturn, Self, TypeVar, cast
 
 import fastavro
-from dataclasses_avroschema import AvroModel
 from fastavro.schema import to_parsing_canonical_form
 
-from .codec import DecodeError, EncodeError, WrongTypeError, encode
+from .codec import DecodeError
 from .errors import (
     AvrobindError,
     DeserializationError,
@@ -58,7 +60,6 @@ from .errors import (
     TruncatedMessageError,
     UnknownSchemaIdError,
 )
-from .model import AvroEnum, AvroRecord
 from .registry import (
     AsyncSchemaRegistryClient,
     RegistryConfig,
@@ -66,7 +67,16 @@ from .registry import (
     SchemaReference,
     SchemaRegistryClient,
 )
-from .schema import MISSING, fastavro_schema, fastavro_view, inline_first_use
+from .schema import fastavro_view, inline_first_use
+from .value_codec import (
+    Codec,
+    EnumCodec,
+    ModelCodec,
+    PlainCodec,
+    RecordCodec,
+    Registration,
+    codec_for,
+)
 from .wire import HEADER_SIZE, header, parse_header
 
 __all__ = [
@@ -78,6 +88,7 @@ __all__ = [
     "ModelCodec",
     "PlainCodec",
     "RecordCodec",
+    "Registration",
     "SubjectSerde",
     "TopicSerde",
     "TopicSpec",
@@ -88,403 +99,11 @@ __all__ = [
 T = TypeVar("T")
 K = TypeVar("K")
 V = TypeVar("V")
-R = TypeVar("R", bound=AvroRecord)
-E = TypeVar("E", bound=AvroEnum)
-M = TypeVar("M", bound=AvroModel)
 
 STRATEGIES: Final = ("topic", "record", "topic-record")
-_PRIMITIVES: Final = ("null", "boolean", "int", "long", "float", "double", "bytes", "string")
 
 
-# --- codecs ---------------------------------------------------------------------------------
-
-
-class Codec(Generic[T]):
-    """How values of one schema become Avro binary and back.
-
-    ``schema`` is the JSON text registered for it, ``name`` the full name of a named type or
-    the primitive's type name (used by the record subject strategies). Both, and the parsed
-    schema, are computed on first use, so building codecs at import costs nothing.
-    """
-
-    def __init__(self, schema: str | None = None) -> None:
-        if schema is not None:
-            self.__dict__["schema"] = schema
-
-    @cached_property
-    def schema(self) -> str:
-        """The schema as JSON text."""
-        raise NotImplementedError
-
-    @cached_property
-    def parsed(self) -> Any:
-        """The schema parsed by fastavro."""
-        return fastavro_schema(json.loads(self.schema))
-
-    @cached_property
-    def canonical(self) -> str:
-        """The schema's Parsing Canonical Form (equal forms mean the same binary layout)."""
-        return str(to_parsing_canonical_form(self.parsed))
-
-    @cached_property
-    def name(self) -> str:
-        """The full name of a named type, else the type's name (``"string"``, ``"array"``...)."""
-        return _schema_name(self.parsed)
-
-    def check(self, value: Any) -> None:
-        """Raise TypeError if ``value`` is not of the Python type this codec writes."""
-
-    def write(self, out: io.BytesIO, value: T) -> None:
-        """Append the Avro binary of ``value`` (written with this schema) to ``out``."""
-        raise NotImplementedError
-
-    def read(self, buf: io.BytesIO) -> T:
-        """Read a value written with this very schema."""
-        raise NotImplementedError
-
-    def resolve(self, buf: io.BytesIO, writer: Any) -> T:
-        """Read a value written with the (parsed) ``writer`` schema into this schema."""
-        raise NotImplementedError
-
-    def encode(self, value: T, prefix: bytes = b"") -> bytes:
-        """``prefix`` followed by the Avro binary of ``value`` (``check`` first)."""
-        try:
-            self.check(value)
-        except TypeError as exc:
-            raise WrongTypeError(str(exc)) from None
-        out = io.BytesIO()
-        out.write(prefix)
-        self.write(out, value)
-        return out.getvalue()
-
-    def read_at(self, data: bytes, pos: int) -> tuple[T, int]:
-        """The value written with this very schema at ``pos``, and the position after it."""
-        return _from_stream(self.read, data, pos)
-
-    @property
-    def reader(self) -> Callable[[bytes, int], tuple[T, int]]:
-        """``read_at``, or a faster function doing the same."""
-        return self.read_at
-
-    def resolve_at(self, data: bytes, pos: int, writer: Any) -> tuple[T, int]:
-        """``resolve`` on ``data`` from ``pos``: the value and the position after it."""
-        return _from_stream(self.resolve, data, pos, writer)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.name})"
-
-
-def _from_stream(read: Callable[..., T], data: bytes, pos: int, *args: Any) -> tuple[T, int]:
-    """Run a stream reader (fastavro) on ``data`` from ``pos``.
-
-    A reader that runs out of input fails in many ways (EOFError, IndexError,
-    UnicodeDecodeError on a cut string...): having consumed every byte means the body was cut
-    short (``EOFError``), whatever the exception; any other failure is a ``DecodeError``.
-    """
-    buf = io.BytesIO(data)
-    buf.seek(pos)
-    try:
-        value = read(buf, *args)
-    except Exception as exc:
-        raise _stream_error(buf, data, exc) from exc
-    return value, buf.tell()
-
-
-def _stream_error(buf: io.BytesIO, data: bytes, exc: Exception) -> Exception:
-    if buf.tell() >= len(data):
-        return EOFError()
-    return DecodeError(f"{type(exc).__name__}: {exc}")
-
-
-def _read(buf: io.BytesIO, writer: Any, reader: Any = None, named: bool = False) -> Any:
-    """fastavro's datum (typed loosely: records are dicts, union branches may be tuples)."""
-    return fastavro.schemaless_reader(buf, writer, reader, return_named_type=named)
-
-
-def _missing_fields(writer: Any, reader: Any) -> dict[str, Any] | None:
-    """`{name: MISSING}` for the reader's fields the writer lacks (see `RecordCodec._projection`),
-    or None when the two records differ in any other way (renamed, retyped or aliased fields)."""
-    if not (isinstance(writer, dict) and isinstance(reader, dict)):
-        return None
-    if writer.get("type") != "record" or reader.get("type") != "record":
-        return None
-    if writer.get("name") != reader.get("name"):
-        return None
-    by_name = {f["name"]: f for f in writer["fields"]}
-    missing: dict[str, Any] = {}
-    used: list[str] = []
-    for f in reader["fields"]:
-        w = by_name.get(f["name"])
-        if w is None:
-            if "default" not in f or any(a in by_name for a in f.get("aliases", ())):
-                return None
-            missing[f["name"]] = MISSING
-        elif _type_text(w["type"]) != _type_text(f["type"]):
-            return None
-        else:
-            used += _names_used(f["type"])
-    # Equal text is not enough where a field names a type defined elsewhere: that definition
-    # must be the same on both sides too (and the record itself, if recursive, is not).
-    w_named, r_named = writer.get("__named_schemas", {}), reader.get("__named_schemas", {})
-    seen: set[str] = set()
-    while used:
-        name = used.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        if name == reader["name"] or name not in w_named or name not in r_named:
-            return None
-        if _type_text(w_named[name]) != _type_text(r_named[name]):
-            return None
-        used += _names_used(w_named[name])
-    return missing
-
-
-def _names_used(schema: Any) -> list[str]:
-    """Named types a parsed schema refers to by name (definitions inside it are walked)."""
-    if isinstance(schema, str):
-        return [] if schema in _PRIMITIVE_NAMES else [schema]
-    if isinstance(schema, list):
-        return [n for branch in schema for n in _names_used(branch)]
-    if isinstance(schema, dict):
-        if "fields" in schema:
-            return [n for f in schema["fields"] for n in _names_used(f["type"])]
-        if "items" in schema:
-            return _names_used(schema["items"])
-        if "values" in schema:
-            return _names_used(schema["values"])
-        if isinstance(schema.get("type"), str) and schema["type"] not in _COMPLEX_NAMES:
-            return _names_used(schema["type"])
-    return []
-
-
-_PRIMITIVE_NAMES = frozenset(
-    {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
-)
-_COMPLEX_NAMES = frozenset({"record", "error", "enum", "fixed", "array", "map"})
-
-
-def _type_text(schema: Any) -> str:
-    return json.dumps(schema, sort_keys=True, default=str)
-
-
-def _compact(schema: Any) -> str:
-    return json.dumps(schema, ensure_ascii=False, separators=(",", ":"))
-
-
-class _ClassCodec(Codec[T]):
-    """A codec of a class that carries its schema."""
-
-    def __init__(self, cls: type[T]) -> None:
-        super().__init__()
-        self.cls = cls
-
-    def check(self, value: Any) -> None:
-        if not isinstance(value, self.cls):
-            raise TypeError(f"expected {self.cls.__name__}, got {type(value).__name__}")
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.cls.__name__})"
-
-
-class RecordCodec(_ClassCodec[R]):
-    """A generated record class (``AvroRecord``): its source schema and conversion code."""
-
-    @cached_property
-    def schema(self) -> str:
-        return _compact(self.cls.avro_schema_to_python())
-
-    @cached_property
-    def parsed(self) -> Any:
-        return self.cls.parsed_schema()
-
-    @cached_property
-    def name(self) -> str:
-        return self.cls.get_fullname()
-
-    def write(self, out: io.BytesIO, value: R) -> None:
-        out.write(encode(value))
-
-    def encode(self, value: R, prefix: bytes = b"") -> bytes:
-        """The generated encoder (no fastavro, no intermediate dict)."""
-        if type(value) is not self.cls and not isinstance(value, self.cls):
-            raise WrongTypeError(f"expected {self.cls.__name__}, got {type(value).__name__}")
-        buf = bytearray(prefix)
-        try:
-            value.__avro_write__(buf)
-        except EncodeError as exc:
-            if exc.record is None:
-                exc.record = type(value).__name__
-            raise
-        return bytes(buf)
-
-    def read(self, buf: io.BytesIO) -> R:
-        start = buf.tell()
-        data = buf.getvalue()
-        value, end = self.read_at(data, start)
-        buf.seek(end)
-        return value
-
-    def read_at(self, data: bytes, pos: int) -> tuple[R, int]:
-        """The generated decoder: values written with the generated schema itself."""
-        return self.cls.__avro_read__(data, pos)
-
-    @property
-    def reader(self) -> Callable[[bytes, int], tuple[R, int]]:
-        return self.cls.__avro_read__
-
-    def resolve_at(self, data: bytes, pos: int, writer: Any) -> tuple[R, int]:
-        buf = io.BytesIO(data)
-        buf.seek(pos)
-        try:
-            value = self.resolve(buf, writer)
-        except Exception as exc:
-            raise _stream_error(buf, data, exc) from exc
-        return value, buf.tell()
-
-    def resolve(self, buf: io.BytesIO, writer: Any) -> R:
-        missing = self._projection(writer)
-        if missing is None:
-            reader = self.cls.resolution_schema()
-            datum: Any = fastavro.schemaless_reader(buf, writer, reader, return_named_type=True)
-        else:
-            datum = fastavro.schemaless_reader(buf, writer, None, return_named_type=True)
-            datum.update(missing)
-        return self.cls.from_avro(datum)
-
-    @cached_property
-    def _projections(self) -> dict[int, tuple[Any, dict[str, Any] | None]]:
-        return {}
-
-    def _projection(self, writer: Any) -> dict[str, Any] | None:
-        """When `writer` differs from the generated schema only by whole top-level fields (the
-        common evolution: fields added with defaults, fields removed), the value is read with
-        the writer schema alone and the missing fields are marked `MISSING` (from_avro then
-        takes their defaults); that equals fastavro's resolution and skips most of its cost.
-        Anything else resolves fully. Cached per (parsed, long-lived) writer schema."""
-        cached = self._projections.get(id(writer))
-        if cached is not None and cached[0] is writer:
-            return cached[1]
-        missing = _missing_fields(writer, self.parsed)
-        self._projections[id(writer)] = (writer, missing)
-        return missing
-
-
-class EnumCodec(_ClassCodec[E]):
-    """A generated enum class (``AvroEnum``): members are written as their symbols."""
-
-    @cached_property
-    def schema(self) -> str:
-        return _compact(self.cls.avro_schema_to_python())
-
-    def write(self, out: io.BytesIO, value: E) -> None:
-        fastavro.schemaless_writer(out, self.parsed, value.value)
-
-    def read(self, buf: io.BytesIO) -> E:
-        return self.cls(_read(buf, self.parsed))
-
-    def resolve(self, buf: io.BytesIO, writer: Any) -> E:
-        return self.cls(_read(buf, writer, self.parsed))
-
-
-class ModelCodec(_ClassCodec[M]):
-    """A hand-written dataclasses-avroschema ``AvroModel`` (as in code written for the seed)."""
-
-    @cached_property
-    def schema(self) -> str:
-        return self.cls.avro_schema()
-
-    def write(self, out: io.BytesIO, value: M) -> None:
-        out.write(value.serialize())
-
-    def read(self, buf: io.BytesIO) -> M:
-        return self.cls.parse_obj(_read(buf, self.parsed))
-
-    def resolve(self, buf: io.BytesIO, writer: Any) -> M:
-        return self.cls.parse_obj(_read(buf, writer, self.parsed))
-
-
-_PLAIN_TYPES: Final[Mapping[str, tuple[type, ...]]] = {
-    "null": (type(None),),
-    "boolean": (bool,),
-    "int": (int,),
-    "long": (int,),
-    "float": (int, float),
-    "double": (int, float),
-    "bytes": (bytes, bytearray),
-    "string": (str,),
-    "fixed": (bytes, bytearray),
-}
-
-
-class PlainCodec(Codec[Any]):
-    """Any schema whose Python value is what fastavro reads and writes (primitives, fixed...).
-
-    A primitive ``"bytes"`` schema is written raw, as Confluent's serializers do.
-    """
-
-    def __init__(self, schema: str | Mapping[str, Any]) -> None:
-        super().__init__(schema if isinstance(schema, str) else _compact(schema))
-
-    @cached_property
-    def _node(self) -> Mapping[str, Any]:
-        return self.parsed if isinstance(self.parsed, dict) else {"type": self.parsed}
-
-    @cached_property
-    def raw(self) -> bool:
-        """Written raw after the header (plain bytes; a decimal on bytes is Avro-encoded)."""
-        return self._node.get("type") == "bytes" and "logicalType" not in self._node
-
-    def check(self, value: Any) -> None:
-        kind = self._node.get("type")
-        types = _PLAIN_TYPES.get(kind) if isinstance(kind, str) else None
-        if types is None or "logicalType" in self._node:
-            return  # fastavro decides (logical types accept several Python types)
-        if not isinstance(value, types) or (kind in ("int", "long") and isinstance(value, bool)):
-            raise TypeError(
-                f"expected {types[0].__name__} for {self.name!r}, got {type(value).__name__}"
-            )
-
-    def write(self, out: io.BytesIO, value: Any) -> None:
-        if self.raw:
-            out.write(value)
-        else:
-            fastavro.schemaless_writer(out, self.parsed, value)
-
-    def read(self, buf: io.BytesIO) -> Any:
-        if self.raw:
-            return buf.read()
-        return _read(buf, self.parsed)
-
-    def resolve(self, buf: io.BytesIO, writer: Any) -> Any:
-        return _read(buf, writer, self.parsed)
-
-
-def codec_for(schema: Any) -> Codec[Any]:
-    """The codec of a generated record or enum class, an ``AvroModel`` class, or a schema
-    (JSON text such as ``'"string"'``, a primitive name such as ``"string"``, or a dict)."""
-    if isinstance(schema, Codec):
-        return schema
-    if isinstance(schema, type):
-        if issubclass(schema, AvroRecord):
-            return RecordCodec(schema)
-        if issubclass(schema, AvroEnum):
-            return EnumCodec(schema)
-        if issubclass(schema, AvroModel):
-            return ModelCodec(schema)
-        raise TypeError(f"{schema.__name__} is not an Avro record, enum or AvroModel class")
-    if isinstance(schema, str) and schema in _PRIMITIVES:
-        return PlainCodec(json.dumps(schema))
-    if isinstance(schema, (str, Mapping)):
-        return PlainCodec(schema)
-    raise TypeError(f"cannot make a codec of {schema!r}")
-
-
-def _schema_name(parsed: Any) -> str:
-    if isinstance(parsed, dict):
-        name = parsed.get("name")
-        return str(name) if isinstance(name, str) else str(parsed.get("type"))
-    return parsed if isinstance(parsed, str) else "union"
+# --- subject names --------------------------------------------------------------------------
 
 
 def subject_name(strategy: str, topic: str, role: str, codec: Codec[Any]) -> str:
@@ -539,6 +158,10 @@ def registry_config(
 # --- one subject ----------------------------------------------------------------------------
 
 _Reader = Callable[[bytes, int], tuple[Any, int]]
+# A registry call of a registration plan: the client method ("register" or "lookup"), the
+# subject, the schema text and its references. The plan is sent the method's answer.
+_Call = tuple[str, str, str, tuple[SchemaReference, ...]]
+_Plan = Generator[_Call, Any, int]
 
 
 class _SubjectBase(Generic[T]):
@@ -590,6 +213,64 @@ class _SubjectBase(Generic[T]):
             ),
             subject=self.subject,
         )
+
+    def _registration_plan(self) -> _Plan:
+        """The registry calls that register (or look up) the schema; ends with its id.
+
+        Run by ``register`` of the sync and async serdes, which make the calls.
+        """
+        registration = self.codec.registration
+        refs: tuple[SchemaReference, ...] = ()
+        if registration is None:
+            schema = self.schema
+        else:
+            schema = registration.schema
+            refs = yield from self._references_plan(registration.references, {})
+        if self.auto_register:
+            schema_id: int = yield ("register", self.subject, schema, refs)
+            return schema_id
+        found = yield ("lookup", self.subject, schema, refs)
+        if found is None:
+            raise self._not_registered()
+        return int(found.schema_id)
+
+    def _references_plan(
+        self, used: tuple[Registration, ...], done: dict[str, SchemaReference]
+    ) -> Generator[_Call, Any, tuple[SchemaReference, ...]]:
+        """References to the subjects of ``used``, each looked up (registered first when
+        missing and ``auto_register``) after the subjects it references, depth first.
+
+        A reference names the version that holds the exact schema, as ``avrobind sync`` does:
+        after ``sync`` nothing is registered, and a changed shared type gets a new version of
+        its own subject before the schemas referencing it are registered.
+        """
+        refs = []
+        for reg in used:
+            ref = done.get(reg.name)
+            if ref is None:
+                inner = yield from self._references_plan(reg.references, done)
+                found = yield ("lookup", reg.name, reg.schema, inner)
+                if found is None and self.auto_register:
+                    yield ("register", reg.name, reg.schema, inner)
+                    found = yield ("lookup", reg.name, reg.schema, inner)
+                if found is None:
+                    raise SchemaNotFoundError(
+                        text=(
+                            f"the {reg.name} schema, referenced by the {self.codec.name} schema "
+                            f"of subject {self.subject!r}, is not registered under subject "
+                            f"{reg.name!r}"
+                            + (
+                                ""
+                                if self.auto_register
+                                else " and auto_register is off: register it first "
+                                "(run `avrobind sync`)"
+                            )
+                        ),
+                        subject=reg.name,
+                    )
+                ref = done[reg.name] = SchemaReference(reg.name, reg.name, found.version)
+            refs.append(ref)
+        return tuple(refs)
 
     def _encode(self, value: T) -> bytes:
         try:
@@ -716,12 +397,14 @@ class SubjectSerde(_SubjectBase[T]):
         """Register (or, with ``auto_register=False``, look up) the schema; its id (cached)."""
         if self._schema_id is not None:
             return self._schema_id
-        if self.auto_register:
-            return self._set_schema_id(self.registry.register(self.subject, self.schema))
-        found = self.registry.lookup(self.subject, self.schema)
-        if found is None:
-            raise self._not_registered()
-        return self._set_schema_id(found.schema_id)
+        plan = self._registration_plan()
+        answer: Any = None
+        try:
+            while True:
+                method, subject, schema, refs = plan.send(answer)
+                answer = getattr(self.registry, method)(subject, schema, refs)
+        except StopIteration as done:
+            return self._set_schema_id(done.value)
 
     def serialize(self, value: T) -> bytes:
         """``value`` as framed Avro bytes (the first call registers the schema)."""
@@ -789,12 +472,14 @@ class AsyncSubjectSerde(_SubjectBase[T]):
         """Register (or, with ``auto_register=False``, look up) the schema; its id (cached)."""
         if self._schema_id is not None:
             return self._schema_id
-        if self.auto_register:
-            return self._set_schema_id(await self.registry.register(self.subject, self.schema))
-        found = await self.registry.lookup(self.subject, self.schema)
-        if found is None:
-            raise self._not_registered()
-        return self._set_schema_id(found.schema_id)
+        plan = self._registration_plan()
+        answer: Any = None
+        try:
+            while True:
+                method, subject, schema, refs = plan.send(answer)
+                answer = await getattr(self.registry, method)(subject, schema, refs)
+        except StopIteration as done:
+            return self._set_schema_id(done.value)
 
     async def serialize(self, value: T) -> bytes:
         """``value`` as framed Avro bytes (the first call registers the schema)."""
