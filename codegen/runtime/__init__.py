@@ -9,6 +9,7 @@ sync` uses the same registry client.
   logical types, schemas as fastavro sees them, the `AvroModel` base); `dicts`: the dict and
   JSON forms of records; `datagen`: random data;
 - `value_codec`: values of one schema <-> Avro binary; `serde`: framed under registry subjects;
+  `keys`: raw keys, as Kafka's own serializers write them;
 - `registry/`: the Schema Registry client (sync and async, one plan);
 - `kafka/`: the Kafka producer and consumer (and, next, their transports).
 
