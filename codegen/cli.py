@@ -178,7 +178,12 @@ def _registry_client(config: Any) -> Any:
     "--dry-run", is_flag=True, help="Print the plan and the compatibility verdicts; change nothing."
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="json: one document; github: GitHub Actions annotations.",
 )
 @handles_input_errors
 def sync(
@@ -204,9 +209,11 @@ def sync(
     result = run_sync(specs, client, dry_run=dry_run)
     if fmt == "json":
         click.echo(dumps(result))
+    elif fmt == "github":
+        _print_findings(result.findings(schema_set), fmt)
     else:
         _print_sync(result)
-    if result.error and fmt == "json":
+    if result.error and fmt != "text":
         click.echo(f"avrobind sync: {result.error}", err=True)
     sys.exit(result.exit_code)
 
@@ -288,6 +295,14 @@ def _print_sync(result: Any) -> None:
 @click.option(
     "-v", "--verbose", is_flag=True, help="Also say which commits were compared or skipped."
 )
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="json: a list of findings (as `lint`); github: GitHub Actions annotations.",
+)
 @handles_input_errors
 def check(
     config_file: Path | None,
@@ -296,6 +311,7 @@ def check(
     package: str | None,
     ref: str,
     verbose: bool,
+    fmt: str,
 ) -> None:
     """Fail when generated code is stale or a schema change breaks compatibility with REF."""
     from codegen.generator.generate import build
@@ -305,6 +321,9 @@ def check(
     config = _load(config_file, schemas, out, package)
     schema_set, rendered = build(config)
     stale = diff(config.package_dir, rendered)
+    if fmt != "text":
+        _check_findings(config, schema_set, stale, ref, fmt, verbose)
+        return
     where = _show_path(config.package_dir)
     if stale.stale:
         click.echo(f"{where} is stale; run `avrobind generate`:")
@@ -337,6 +356,113 @@ def check(
     if problems:
         click.echo(f"avrobind check: {'; '.join(problems)}", err=True)
         sys.exit(EXIT_STALE)
+
+
+def _check_findings(
+    config: Any, schema_set: Any, stale: Any, ref: str, fmt: str, verbose: bool
+) -> None:
+    """`check --format json|github`: the findings of `check`, as `lint` prints its own."""
+    from codegen.workflow.check import check_against
+    from codegen.workflow.report import stale_files
+
+    findings = stale_files(
+        config.package_dir,
+        stale.added,
+        stale.changed,
+        stale.removed,
+        rule="GENERATED_STALE",
+        fix="run `avrobind generate`",
+    )
+    report = check_against(config, schema_set, ref)
+    findings += report.findings(schema_set)
+    _print_findings(findings, fmt)
+    if verbose or report.commit is None:
+        for note in report.notes:
+            click.echo(f"note: {note}", err=True)
+    if findings:
+        sys.exit(EXIT_STALE)
+
+
+# --- lint, pull, docs ---------------------------------------------------------------------
+
+
+def _print_findings(findings: Any, fmt: str) -> None:
+    from codegen.workflow.report import render
+
+    for line in render(findings, fmt):
+        click.echo(line)
+
+
+@cli.command()
+@config_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text: file:path: RULE: message; json: a list of findings; github: annotations.",
+)
+@click.option(
+    "--against",
+    "ref",
+    default=None,
+    help="Also run the BREAKING rules: compare with the schemas at this git ref.",
+)
+@click.option("--list-rules", is_flag=True, help="List every rule and category, and exit.")
+@handles_input_errors
+def lint(
+    config_file: Path | None,
+    schemas: Path | None,
+    out: Path | None,
+    package: str | None,
+    fmt: str,
+    ref: str | None,
+    list_rules: bool,
+) -> None:
+    """Check the schemas against style and evolution rules ([tool.avrobind.lint])."""
+    from codegen.schema.loader import load_directory
+    from codegen.workflow.lint import run_lint
+    from codegen.workflow.lint_config import load_lint_config
+
+    config = _load(config_file, schemas, out, package)
+    lint_config = load_lint_config(config)
+    if list_rules:
+        _print_rules(lint_config)
+        return
+    result = run_lint(config, load_directory(config.schemas), lint_config, ref)
+    _print_findings(result.findings, fmt)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    extra = []
+    if result.ignored:
+        extra.append(f"{result.ignored} ignored by [tool.avrobind.lint] ignore")
+    if result.pulled_files:
+        extra.append(f"{result.pulled_files} pulled file(s) not linted (avrobind.lock)")
+    if result.against:
+        extra.append(f"BREAKING rules against {result.against}")
+    tail = f" ({'; '.join(extra)})" if extra else ""
+    if result.findings:
+        click.echo(f"avrobind lint: {len(result.findings)} violation(s){tail}", err=True)
+        sys.exit(EXIT_STALE)
+    if fmt == "text":
+        click.echo(f"no violations{tail}")
+
+
+def _print_rules(lint_config: Any) -> None:
+    from codegen.workflow.lint_rules import CATEGORIES, RULES
+
+    rows = [("RULE", "CATEGORY", "IN USE", "CHECKS THAT")]
+    rows += [
+        (r.id, r.category, "yes" if r.id in lint_config.rules else "-", r.summary)
+        for r in RULES.values()
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        click.echo(
+            "  ".join(c.ljust(w) for c, w in zip(row[:3], widths, strict=True)) + "  " + row[3]
+        )
+    click.echo("categories: DEFAULT (all but DOCS), ALL, " + ", ".join(CATEGORIES))
 
 
 def main() -> None:

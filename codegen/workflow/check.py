@@ -19,6 +19,8 @@ from codegen.schema import model as m
 from codegen.schema.compat import check_level
 from codegen.subjects import SubjectSchema, explain, subject_schemas
 from codegen.workflow.git import GitError, Repository, open_repository
+from codegen.workflow.locate import message_finding
+from codegen.workflow.report import Finding
 
 __all__ = ["CheckReport", "GitError", "SubjectCheck", "check_against"]
 
@@ -32,6 +34,7 @@ class SubjectCheck:
     status: str  # "compatible" | "unchanged" | "new" | "incompatible"
     compared: list[str] = field(default_factory=list)  # labels of the versions compared
     messages: list[str] = field(default_factory=list)
+    type_name: str = ""  # the type the subject holds (a full name or a primitive)
 
 
 @dataclass
@@ -44,6 +47,14 @@ class CheckReport:
     @property
     def incompatible(self) -> list[SubjectCheck]:
         return [s for s in self.subjects if s.status == "incompatible"]
+
+    def findings(self, schemas: m.SchemaSet) -> list[Finding]:
+        """One `INCOMPATIBLE` finding per message, located in the working tree's files."""
+        return [
+            message_finding("INCOMPATIBLE", msg, schemas, c.type_name, c.subject)
+            for c in self.incompatible
+            for msg in c.messages
+        ]
 
 
 def check_against(config: Config, schemas: m.SchemaSet, ref: str = "HEAD") -> CheckReport:
@@ -87,7 +98,9 @@ def _check_subject(
         if previous and previous[-1][1] == old.schema:
             continue  # the same version as the commit before
         previous.append((rev.label, old.schema))
-    check = SubjectCheck(spec.subject, spec.level, "new", [label for label, _ in previous])
+    check = SubjectCheck(
+        spec.subject, spec.level, "new", [label for label, _ in previous], type_name=spec.type_name
+    )
     if not previous:
         return check
     if previous[-1][1] == spec.schema and not spec.level.endswith("_TRANSITIVE"):

@@ -37,9 +37,12 @@ from codegen.runtime.errors import (
     RegistryUnavailableError,
 )
 from codegen.runtime.registry import AsyncSchemaRegistryClient, RegisteredSchema, SchemaReference
+from codegen.schema import model as m
 from codegen.schema.compat import check_level
 from codegen.schema.forms import ParsedSchema, SchemaInvalid, merge_definitions, parse
 from codegen.subjects import SubjectSchema, explain, without_field_names
+from codegen.workflow.locate import locate, message_finding
+from codegen.workflow.report import Finding
 
 EXIT_OK, EXIT_INCOMPATIBLE, EXIT_REGISTRY = 0, 1, 3
 CONCURRENCY = 8
@@ -116,6 +119,25 @@ class SyncResult:
             "levels_set": sum(1 for p in self.subjects if "set-level" in p.applied),
             "incompatible": len(self.incompatible),
         }
+
+    def findings(self, schemas: m.SchemaSet) -> list[Finding]:
+        """`--format github`: incompatibilities and registry errors, and a notice per change."""
+        out = [
+            message_finding("INCOMPATIBLE", msg, schemas, p.spec.type_name, p.spec.subject)
+            for p in self.incompatible
+            for msg in p.messages
+        ]
+        if self.error and (self.exit_code == EXIT_REGISTRY or not out):
+            kind = "REGISTRY_ERROR" if self.exit_code == EXIT_REGISTRY else "INCOMPATIBLE"
+            out.append(Finding(kind, self.error))
+        for p in self.subjects:
+            file, path = locate(schemas, p.spec.type_name, "")
+            for action in p.actions:
+                message = _change(p, action, self.dry_run)
+                if message is not None:
+                    kind = action.upper().replace("-", "_")
+                    out.append(Finding(kind, message, file, path, "notice", p.spec.subject))
+        return out
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -425,6 +447,23 @@ def _layers(plans: Sequence[SubjectPlan]) -> list[list[SubjectPlan]]:
     for p in plans:
         out.setdefault(level(p), []).append(p)
     return [out[k] for k in sorted(out)]
+
+
+def _change(plan: SubjectPlan, action: str, dry_run: bool) -> str | None:
+    """What became of a planned action, for a notice (None: not applied, the run failed)."""
+    subject = plan.spec.subject
+    if action == SET_LEVEL:
+        change = f"{plan.registry_level or 'unset'} -> {plan.spec.level}"
+        if dry_run:
+            return f"{subject}: would set the compatibility level ({change}; dry run)"
+        return (
+            f"{subject}: compatibility level set ({change})" if SET_LEVEL in plan.applied else None
+        )
+    if dry_run:
+        return f"{subject}: would register a new version (dry run)"
+    if "registered" not in plan.applied:
+        return None
+    return f"{subject}: registered as version {plan.version} (id {plan.schema_id})"
 
 
 def _incompatible_text(plans: Sequence[SubjectPlan]) -> str:
