@@ -465,6 +465,116 @@ def _print_rules(lint_config: Any) -> None:
     click.echo("categories: DEFAULT (all but DOCS), ALL, " + ", ".join(CATEGORIES))
 
 
+@cli.command()
+@click.option(
+    "--subject",
+    "patterns",
+    multiple=True,
+    help="A subject name, or a regular expression matched against whole names (repeatable). "
+    "Without it: every subject of avrobind.lock again.",
+)
+@click.option(
+    "--version",
+    "version",
+    default="latest",
+    show_default=True,
+    help="The version to pull: a number or latest.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    help="Directory the .avsc files are written to (default: the schemas directory).",
+)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if the files or lock drifted.")
+@click.option(
+    "--registry",
+    "registry_url",
+    help="Registry URL (default: AVROBIND_REGISTRY_URL, then [tool.avrobind].registry).",
+)
+@click.option("--schemas", type=click.Path(path_type=Path), help="Directory of .avsc files.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path),
+    help="Config file (default: the nearest pyproject.toml with [tool.avrobind]).",
+)
+@handles_input_errors
+def pull(
+    patterns: tuple[str, ...],
+    version: str,
+    out_dir: Path | None,
+    check: bool,
+    registry_url: str | None,
+    schemas: Path | None,
+    config_file: Path | None,
+) -> None:
+    """Fetch registry subjects (and the schemas they reference) into .avsc files + avrobind.lock."""
+    from codegen.errors import ConfigError
+    from codegen.runtime.errors import RegistryError
+    from codegen.workflow.lock import lock_path, read_lock
+    from codegen.workflow.pull import apply, plan_pull
+
+    if version != "latest" and not (version.isdigit() and int(version) > 0):
+        raise InputErrors(
+            [ConfigError(f"--version must be a positive number or latest, got {version!r}")]
+        )
+    config = _load(config_file, schemas, None, None, registry=registry_url)
+    lock = read_lock(lock_path(config))
+    client = _registry_client(config)
+    registry_shown = client.config.urls[0]
+    target = out_dir if out_dir is not None else config.schemas
+    try:
+        plan = plan_pull(client, lock, target, config.schemas, patterns, version)
+    except RegistryError as e:
+        click.echo(f"error: registry {registry_shown}: {e}", err=True)
+        sys.exit(EXIT_REGISTRY)
+    if check:
+        drift = plan.drift()
+        if drift:
+            click.echo(f"pulled schemas differ from the registry ({registry_shown}) or the lock:")
+            for line in drift:
+                click.echo(f"  {line}")
+            click.echo("avrobind pull --check: run `avrobind pull` to update", err=True)
+            sys.exit(EXIT_STALE)
+        click.echo(f"{len(plan.pulled)} pulled subject(s) up to date with {registry_shown}")
+        return
+    apply(plan)
+    click.echo(f"registry {registry_shown}:")
+    rows = [("SUBJECT", "VERSION", "ID", "ASKED", "FILE", "")]
+    for p in plan.pulled:
+        state = "written" if p.file in plan.write else "unchanged"
+        if p.file in plan.edited:
+            state = "replaced (it had been edited)"
+        rows.append(
+            (
+                p.subject,
+                str(p.registered.version),
+                str(p.registered.schema_id),
+                p.requested,
+                _show_path(p.file),
+                state,
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        click.echo("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    for path in plan.remove:
+        click.echo(f"  removed {_show_path(path)} (no longer pulled)")
+    if not plan.inside_schemas:
+        click.echo(
+            f"note: {_show_path(target)} is outside the schemas directory "
+            f"{_show_path(config.schemas)}: generate does not see these files"
+        )
+    if plan.changes:
+        click.echo(
+            f"wrote {len(plan.write)} file(s), removed {len(plan.remove)}"
+            + (f"; {_show_path(plan.new_lock.path)} updated" if plan.lock_changes else "")
+        )
+    else:
+        click.echo("nothing changed")
+
+
 def main() -> None:
     cli(prog_name="avrobind")
 
