@@ -575,6 +575,51 @@ def pull(
         click.echo("nothing changed")
 
 
+@cli.command()
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    help="Directory of asyncapi.json and topics.md (default: docs/ beside the config file).",
+)
+@click.option("--check", is_flag=True, help="Write nothing; list stale files and exit 1 if any.")
+@click.option("--schemas", type=click.Path(path_type=Path), help="Directory of .avsc files.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path),
+    help="Config file (default: the nearest pyproject.toml with [tool.avrobind]).",
+)
+@handles_input_errors
+def docs(out_dir: Path | None, check: bool, schemas: Path | None, config_file: Path | None) -> None:
+    """Write the topics' AsyncAPI 3.0 document and a Markdown catalog with Mermaid diagrams."""
+    from codegen.config import check_topics
+    from codegen.generator.naming import topic_prefix
+    from codegen.schema.loader import load_directory
+    from codegen.workflow.docs import default_dir, run_docs
+
+    config = _load(config_file, schemas, None, None)
+    schema_set = load_directory(config.schemas)
+    check_topics(config, schema_set)
+    target = out_dir if out_dir is not None else default_dir(config)
+    result = run_docs(config, schema_set, topic_prefix, target, check=check)
+    where = _show_path(target)
+    if check:
+        if result.stale:
+            click.echo(f"{where} is stale; run `avrobind docs`:")
+            for name in result.missing:
+                click.echo(f"  missing: {name}")
+            for name in result.changed:
+                click.echo(f"  changed: {name}")
+            sys.exit(EXIT_STALE)
+        click.echo(f"{where} is up to date ({len(result.files)} files)")
+    elif result.stale:
+        names = ", ".join([*result.missing, *result.changed])
+        click.echo(f"wrote {where}: {names}")
+    else:
+        click.echo(f"{where} is up to date ({len(result.files)} files); nothing changed")
+
+
 def main() -> None:
     cli(prog_name="avrobind")
 

@@ -24,7 +24,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,7 @@ from codegen.runtime.errors import SubjectNotFoundError, VersionNotFoundError
 from codegen.runtime.registry import AsyncSchemaRegistryClient, RegisteredSchema
 from codegen.schema import forms
 from codegen.schema.loader import discover, load_sources
+from codegen.workflow.files import write_atomic
 from codegen.workflow.lock import (
     REFERENCE,
     Lock,
@@ -130,23 +130,11 @@ def plan_pull(
 def apply(plan: PullPlan) -> None:
     """Step 4: write the changed files, remove the dropped ones, then the lock."""
     for path, text in sorted(plan.write.items()):
-        _write(path, text)
+        write_atomic(path, text)
     for path in plan.remove:
         path.unlink(missing_ok=True)
     if plan.lock_changes:
-        _write(plan.new_lock.path, plan.new_lock.text())
-
-
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        write_atomic(plan.new_lock.path, plan.new_lock.text())
 
 
 class _Planner:
