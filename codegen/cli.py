@@ -386,6 +386,25 @@ def _check_findings(
 # --- lint, pull, docs ---------------------------------------------------------------------
 
 
+def schemas_config_options(fn: F) -> F:
+    """--config and --schemas, for commands whose --out is not the generated package's."""
+    fn = click.option(
+        "--config",
+        "config_file",
+        type=click.Path(path_type=Path),
+        help="Config file (default: the nearest pyproject.toml with [tool.avrobind]).",
+    )(fn)
+    return click.option(
+        "--schemas", type=click.Path(path_type=Path), help="Directory of .avsc files."
+    )(fn)
+
+
+def _print_table(rows: list[tuple[str, ...]], indent: str = "  ") -> None:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        click.echo(indent + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+
+
 def _print_findings(findings: Any, fmt: str) -> None:
     from codegen.workflow.report import render
 
@@ -452,16 +471,12 @@ def lint(
 def _print_rules(lint_config: Any) -> None:
     from codegen.workflow.lint_rules import CATEGORIES, RULES
 
-    rows = [("RULE", "CATEGORY", "IN USE", "CHECKS THAT")]
+    rows: list[tuple[str, ...]] = [("RULE", "CATEGORY", "IN USE", "CHECKS THAT")]
     rows += [
         (r.id, r.category, "yes" if r.id in lint_config.rules else "-", r.summary)
         for r in RULES.values()
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    for row in rows:
-        click.echo(
-            "  ".join(c.ljust(w) for c, w in zip(row[:3], widths, strict=True)) + "  " + row[3]
-        )
+    _print_table(rows, indent="")
     click.echo("categories: DEFAULT (all but DOCS), ALL, " + ", ".join(CATEGORIES))
 
 
@@ -492,13 +507,7 @@ def _print_rules(lint_config: Any) -> None:
     "registry_url",
     help="Registry URL (default: AVROBIND_REGISTRY_URL, then [tool.avrobind].registry).",
 )
-@click.option("--schemas", type=click.Path(path_type=Path), help="Directory of .avsc files.")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(path_type=Path),
-    help="Config file (default: the nearest pyproject.toml with [tool.avrobind]).",
-)
+@schemas_config_options
 @handles_input_errors
 def pull(
     patterns: tuple[str, ...],
@@ -541,7 +550,7 @@ def pull(
         return
     apply(plan)
     click.echo(f"registry {registry_shown}:")
-    rows = [("SUBJECT", "VERSION", "ID", "ASKED", "FILE", "")]
+    rows: list[tuple[str, ...]] = [("SUBJECT", "VERSION", "ID", "ASKED", "FILE", "")]
     for p in plan.pulled:
         state = "written" if p.file in plan.write else "unchanged"
         if p.file in plan.edited:
@@ -556,9 +565,7 @@ def pull(
                 state,
             )
         )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for r in rows:
-        click.echo("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    _print_table(rows)
     for path in plan.remove:
         click.echo(f"  removed {_show_path(path)} (no longer pulled)")
     if not plan.inside_schemas:
@@ -583,13 +590,7 @@ def pull(
     help="Directory of asyncapi.json and topics.md (default: docs/ beside the config file).",
 )
 @click.option("--check", is_flag=True, help="Write nothing; list stale files and exit 1 if any.")
-@click.option("--schemas", type=click.Path(path_type=Path), help="Directory of .avsc files.")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(path_type=Path),
-    help="Config file (default: the nearest pyproject.toml with [tool.avrobind]).",
-)
+@schemas_config_options
 @handles_input_errors
 def docs(out_dir: Path | None, check: bool, schemas: Path | None, config_file: Path | None) -> None:
     """Write the topics' AsyncAPI 3.0 document and a Markdown catalog with Mermaid diagrams."""

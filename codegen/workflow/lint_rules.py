@@ -110,7 +110,7 @@ def check_tree(schemas: m.SchemaSet, active: frozenset[str]) -> list[Finding]:
     out: list[Finding] = []
     for sf in schemas.files:
         for root in sf.roots:
-            for node in _walk(root):
+            for node in m.walk(root):
                 if isinstance(node, m.Named):
                     out += _named(node, active)
                     if isinstance(node, m.Record):
@@ -121,21 +121,6 @@ def check_tree(schemas: m.SchemaSet, active: frozenset[str]) -> list[Finding]:
     if "TYPE_NAME_UNIQUE" in active:
         out += _unique_names(schemas)
     return out
-
-
-def _walk(t: m.Type) -> Iterator[m.Type]:
-    """Every node defined in `t`'s subtree (references are not followed)."""
-    yield t
-    if isinstance(t, m.Record):
-        for f in t.fields:
-            yield from _walk(f.type)
-    elif isinstance(t, m.Array):
-        yield from _walk(t.items)
-    elif isinstance(t, m.Map):
-        yield from _walk(t.values)
-    elif isinstance(t, m.Union):
-        for b in t.branches:
-            yield from _walk(b)
 
 
 def _finding(rule: str, loc: m.Location, message: str, suffix: str = "") -> Finding:
@@ -250,7 +235,7 @@ def _field(rec: m.Record, f: m.Field, active: frozenset[str]) -> Iterator[Findin
         )
 
 
-def _logical(node: m.Type) -> Iterator[Finding]:
+def _logical(node: m.Type | m.Named) -> Iterator[Finding]:
     if not isinstance(node, (m.Primitive, m.Fixed)) or not isinstance(node.source, dict):
         return
     lt = node.source.get("logicalType")

@@ -6,7 +6,6 @@ import base64
 import copy
 import hashlib
 import json
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +17,7 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 from fastavro.schema import to_parsing_canonical_form
 
 from tests.pull.conftest import MONEY, MONEY_REF, PAYMENT, PAYMENT_V2, Partner
-from tests.sync.sync_helpers import Project, Run, avrobind
+from tests.sync.sync_helpers import Project, Run, avrobind, unreachable_url
 
 PAYMENT_FILE = Path("avsc/partner.payments.Payment.avsc")
 MONEY_FILE = Path("avsc/partner.common.Money.avsc")
@@ -227,15 +226,12 @@ def test_a_subject_deleted_since_the_lock_is_bad_input(project: Project, partner
 
 
 def test_unreachable_registry_exits_3(project: Project) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # nothing listens here once the socket is closed
+    url = unreachable_url()
 
     run = avrobind(
-        "pull", "--registry", f"http://127.0.0.1:{port}", "--subject", "payments-value",
-        env={"AVROBIND_REGISTRY_RETRIES": "0"},
+        "pull", "--registry", url, "--subject", "payments-value", env={"AVROBIND_REGISTRY_RETRIES": "0"}
     )
 
     assert run.exit_code == 3, run.output
-    assert f"registry http://127.0.0.1:{port}" in run.stderr
+    assert f"registry {url}" in run.stderr and "could not connect" in run.stderr
     assert not (project.root / "avrobind.lock").exists()
