@@ -8,6 +8,7 @@ sync` uses the same registry client.
 - `codec`, `logical`, `schema`, `model`: what generated records call (binary encoding helpers,
   logical types, schemas as fastavro sees them, the `AvroModel` base); `datagen`: random data;
 - `value_codec`: values of one schema <-> Avro binary; `serde`: framed under registry subjects;
+  `keys`: raw keys, as Kafka's own serializers write them;
 - `registry/`: the Schema Registry client (sync and async, one plan);
 - `kafka/`: the Kafka producer and consumer (and, next, their transports).
 
