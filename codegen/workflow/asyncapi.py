@@ -6,7 +6,7 @@ operation, and a message whose payload is the value's full self-contained Avro s
 carries the key schema (a reference to `components/schemas/<Topic>Key`, itself an Avro
 multi-format schema, or a JSON schema for a raw key that Kafka's own serializers write), where
 the schema id travels (`payload`, Confluent framing) and the subject naming strategy. Subjects,
-levels and the generated Python classes are `x-` extensions.
+levels, raw keys, tombstones and the generated Python classes are `x-` extensions.
 """
 
 from __future__ import annotations
@@ -28,15 +28,16 @@ LOOKUP_STRATEGY = {
     "record": "RecordNameStrategy",
     "topic-record": "TopicRecordNameStrategy",
 }
-# Raw keys (Kafka's own serializers, no subject) as JSON schemas.
-_RAW_KEY = {
-    "string": {"type": "string"},
-    "bytes": {"type": "string", "contentEncoding": "binary"},
-    "int": {"type": "integer", "format": "int32"},
-    "long": {"type": "integer", "format": "int64"},
-    "float": {"type": "number", "format": "float"},
-    "double": {"type": "number", "format": "double"},
-    "uuid": {"type": "string", "format": "uuid"},
+# Raw keys (`key-format = "raw"`: Kafka's own serializers, no subject) as JSON schemas, with
+# the serializer that writes them (README, "Keys").
+RAW_KEYS = {
+    "string": ({"type": "string"}, "StringSerializer: UTF-8"),
+    "bytes": ({"type": "string", "contentEncoding": "binary"}, "ByteArraySerializer: as is"),
+    "int": ({"type": "integer", "format": "int32"}, "IntegerSerializer: 4 bytes, big-endian"),
+    "long": ({"type": "integer", "format": "int64"}, "LongSerializer: 8 bytes, big-endian"),
+    "float": ({"type": "number", "format": "float"}, "FloatSerializer: IEEE 754 single"),
+    "double": ({"type": "number", "format": "double"}, "DoubleSerializer: IEEE 754 double"),
+    "uuid": ({"type": "string", "format": "uuid"}, "UUIDSerializer: the UUID's text"),
 }
 
 
@@ -53,7 +54,7 @@ class TopicView:
     @property
     def raw_key(self) -> str | None:
         """The key's type when Kafka's own serializers write it (no subject), else None."""
-        return self.topic.key if self.topic.key is not None and self.key is None else None
+        return self.topic.key if self.topic.key is not None and not self.topic.key_subject else None
 
 
 def topic_views(
@@ -108,7 +109,8 @@ def build(
         if v.key is not None:
             key_schemas[f"{cid}Key"] = {"schemaFormat": AVRO_FORMAT, "schema": v.key.schema}
         elif v.raw_key is not None:
-            key_schemas[f"{cid}Key"] = dict(_RAW_KEY.get(v.raw_key, {}))
+            schema, serializer = RAW_KEYS[v.raw_key]
+            key_schemas[f"{cid}Key"] = {**schema, "description": f"Raw key: Kafka's {serializer}"}
     components: dict[str, Any] = {"messages": messages}
     if key_schemas:
         components["schemas"] = key_schemas
@@ -160,6 +162,8 @@ def _message(v: TopicView, cid: str, package: str) -> dict[str, Any]:
         message["x-key-subject"] = v.key.subject
     elif v.raw_key is not None:
         message["x-key-format"] = "raw"
+    if v.topic.tombstones:
+        message["x-tombstones"] = True  # a null value deletes its key (compacted topic)
     message["x-subject-strategy"] = v.topic.subject_strategy
     message["x-python-classes"] = [f"{package}.{cid}{s}" for s in ("Producer", "Consumer", "Serde")]
     return message

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from codegen.schema import model as m
-from codegen.workflow.asyncapi import TopicView
+from codegen.workflow.asyncapi import RAW_KEYS, TopicView
 
 _SLUG_DROP = re.compile(r"[^\w\- ]")
 
@@ -71,12 +71,18 @@ def _topic(v: TopicView, schemas: m.SchemaSet, package: str) -> list[str]:
     if value is not None and value.doc:
         out += [_text(value.doc), ""]
     if v.topic.key is not None:
-        how = f"subject `{v.key.subject}`" if v.key is not None else "raw: Kafka's own serializer"
+        how = (
+            f"subject `{v.key.subject}`"
+            if v.key is not None
+            else f"raw: Kafka's {RAW_KEYS[v.topic.key][1]}"
+        )
         out.append(f"- Key: {_type_link(v.topic.key, schemas)} ({how})")
     if v.topic.value is not None:
         subject = f" (subject `{v.value.subject}`)" if v.value is not None else ""
         out.append(f"- Value: {_type_link(v.topic.value, schemas)}{subject}")
     out.append(f"- Compatibility: `{v.level}`, subject strategy `{v.topic.subject_strategy}`")
+    if v.topic.tombstones:
+        out.append("- Tombstones: a null value deletes its key (a compacted topic)")
     classes = ", ".join(f"`{v.prefix}{c}`" for c in ("Producer", "Consumer", "Serde"))
     out.append(f"- Python: {classes} from `{package}`")
     roots = [schemas.get(t) for t in (v.topic.key, v.topic.value) if t is not None]

@@ -52,11 +52,13 @@ def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
     p = make_project(tmp_path)
-    # One more topic: the record strategy, a value type another topic uses too.
+    # One more topic: the record strategy, a value type another topic uses too, a raw key
+    # (Kafka's UUIDSerializer, no subject) and tombstones.
     p.config.write_text(
         p.config.read_text()
         + '\n[tool.avrobind.topics."telescope.positions"]\n'
         'value = "telescope.common.SkyPosition"\nsubject-strategy = "record"\n'
+        'key = "uuid"\nkey-format = "raw"\ntombstones = true\n'
     )
     return p
 
@@ -93,10 +95,14 @@ def test_the_asyncapi_document_is_valid_and_complete(project: Project, written: 
     assert messages["TelescopeStatus"]["extensions"]["x-compatibility"] == "BACKWARD_TRANSITIVE"
     positions = messages["TelescopePositions"]
     assert positions["extensions"]["x-value-subject"] == "telescope.common.SkyPosition"
-    assert positions["key"] is None
+    assert "x-key-subject" not in positions["extensions"]
+    assert positions["extensions"]["x-key-format"] == "raw"
+    assert positions["extensions"]["x-tombstones"] is True
+    assert (positions["key"]["type"], positions["key"]["format"]) == ("string", "uuid")
+    assert "UUIDSerializer" in positions["key"]["description"]
 
     assert report["avro"] and all(a["errors"] == [] for a in report["avro"])
-    assert len(report["avro"]) == 5 + 4  # five payloads, four keys
+    assert len(report["avro"]) == 5 + 4  # five payloads, four Avro keys (one key is raw)
     assert [m["ok"] for m in report["mermaid"]] == [True] * 5, report["mermaid"]
 
     raw = json.loads((written / "asyncapi.json").read_text())
@@ -147,6 +153,8 @@ def test_the_catalog_describes_topics_and_types(written: Path) -> None:
     ) in md
     assert "Defined in `avsc/data/observation.avsc#/fields/8/type/items`." in md  # Frame
     assert md.count("### Record `telescope.common.SkyPosition`") == 1  # once, however often used
+    assert "- Key: `uuid` (raw: Kafka's UUIDSerializer: the UUID's text)" in md
+    assert "- Tombstones: a null value deletes its key (a compacted topic)" in md
 
 
 def test_reruns_change_nothing_and_output_is_the_same_anywhere(
