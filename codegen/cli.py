@@ -530,6 +530,9 @@ def pull(
         )
     config = _load(config_file, schemas, None, None, registry=registry_url)
     lock = read_lock(lock_path(config))
+    if check and not patterns and all(e.requested == "reference" for e in lock.subjects.values()):
+        click.echo(f"nothing is pulled ({_show_path(lock.path)} lists no subject)")
+        return
     client = _registry_client(config)
     registry_shown = client.config.urls[0]
     target = out_dir if out_dir is not None else config.schemas

@@ -187,6 +187,9 @@ def test_lint_leaves_pulled_files_alone(project: Project, partner: Partner) -> N
 
 def test_bad_input_exits_2_and_writes_nothing(project: Project, partner: Partner) -> None:
     before = snapshot(project.root)
+    # (A project that pulls nothing passes --check: CI can run it everywhere.)
+    nothing = pull(partner.url, "--check")
+    assert nothing.exit_code == 0 and "nothing is pulled" in nothing.stdout
     cases = {
         ("--subject", "nope-value"): "--subject 'nope-value' matches no subject on the registry",
         ("--subject", "payment-value"): "did you mean 'payments-value'",
