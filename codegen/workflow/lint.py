@@ -36,7 +36,7 @@ def run_lint(
     result = LintResult()
     findings = check_tree(schemas, lint.rules)
     breaking = frozenset(r for r in lint.rules if RULES[r].category == BREAKING)
-    if against is not None and breaking:
+    if against is not None:  # the ref is checked even when no BREAKING rule is in use
         findings += _against(config, schemas, breaking, against, result)
     pulled = read_lock(lock_path(config)).files()
     own = {sf.path.resolve() for sf in schemas.files} - pulled
@@ -64,6 +64,8 @@ def _against(
         result.notes.append("the repository has no commit yet: nothing to compare with")
         return []
     label = f"{ref} ({commit[:7]})"
+    if not rules:
+        return []
     rev = repo.schemas_at(commit, label)
     result.notes += repo.notes
     if rev.schemas is None:

@@ -86,6 +86,8 @@ def test_unknown_ref_and_no_repository_exit_2(repo: LintProject) -> None:
     run = repo.lint("--against", "no-such-branch")
     assert run.exit_code == 2, run.output
     assert "unknown git ref 'no-such-branch'" in run.stderr
+    repo.write_config('[tool.avrobind.lint]\nuse = ["NAMING"]')  # no BREAKING rule in use
+    assert repo.lint("--against", "no-such-branch").exit_code == 2
 
     (repo.root / ".git").rename(repo.root / "not-git")
     run = repo.lint("--against", "HEAD")
