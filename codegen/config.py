@@ -376,3 +376,25 @@ def check_topics(config: Config, schemas: m.SchemaSet) -> None:
                 )
     if errors:
         raise InputErrors(errors)
+
+
+# --- sections of their own ([tool.avrobind.lint]) ----------------------------------------------
+# Each is read by the command that uses it, which validates its keys (see `section`).
+SECTIONS = ("lint",)
+_TOP_KEYS.update(SECTIONS)
+
+
+def section(config: Config, name: str) -> tuple[dict[str, Any], str]:
+    """The raw `[tool.avrobind.<name>]` table of `config`'s file ({} without one) and the key
+    path its errors start with (`tool.avrobind.lint`, or `lint` in a dedicated TOML file)."""
+    prefix = (
+        "tool.avrobind." if config.file is not None and config.file.name == "pyproject.toml" else ""
+    )
+    if config.file is None:
+        return {}, f"{prefix}{name}"
+    table = _read_table(config.file).get(name, {})
+    if not isinstance(table, dict):
+        raise InputErrors(
+            [ConfigError("must be a table", file=config.file, path=f"{prefix}{name}")]
+        )
+    return table, f"{prefix}{name}"
