@@ -50,7 +50,6 @@ import struct
 import typing
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
-from functools import partial
 from types import TracebackType
 from typing import Any, ClassVar, Final, Generic, NoReturn, Self, TypeVar, cast
 
@@ -385,7 +384,7 @@ class _SubjectBase(Generic[T]):
                 field=self.field,
             ) from exc
         # The same binary layout needs no resolution.
-        read = self.codec.reader if same else partial(self.codec.resolve_at, writer=writer)
+        read = self.codec.reader if same else self.codec.resolver(writer)
 
         return self._remember(schema_id, read)
 

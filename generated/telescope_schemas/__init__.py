@@ -36,6 +36,9 @@ from ._runtime.errors import (
 from ._runtime.logical import (
     Duration,
 )
+from ._runtime.resolver import (
+    Unsupported,
+)
 from .telescope.acknowledgments import (
     AckStatus,
     CommandAcknowledgment,
@@ -152,6 +155,7 @@ __all__ = [
     "TombstoneError",
     "TruncatedMessageError",
     "UnknownSchemaIdError",
+    "Unsupported",
     "VersionNotFoundError",
     "WeatherConditions",
     "WrongTypeError",

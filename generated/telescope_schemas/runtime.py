@@ -46,6 +46,9 @@ from ._runtime.registry import (
     RegistryConfig,
     SchemaRegistryClient,
 )
+from ._runtime.resolver import (
+    Unsupported,
+)
 
 __all__ = [
     "AsyncSchemaRegistryClient",
@@ -78,6 +81,7 @@ __all__ = [
     "TombstoneError",
     "TruncatedMessageError",
     "UnknownSchemaIdError",
+    "Unsupported",
     "VersionNotFoundError",
     "WrongTypeError",
 ]
