@@ -59,7 +59,11 @@ def test_containers_nested_100_deep_compile_and_round_trip(tmp_path: Path) -> No
                 "type": _nest(
                     [
                         "null",
-                        {"type": "record", "name": "Leaf", "fields": [{"name": "x", "type": "int"}]},
+                        {
+                            "type": "record",
+                            "name": "Leaf",
+                            "fields": [{"name": "x", "type": "int"}],
+                        },
                     ],
                     mixed,
                 ),
