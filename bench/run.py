@@ -424,6 +424,7 @@ def evolutions() -> dict[str, tuple[Any, Callable[[dict[str, Any]], dict[str, An
         for f in w["fields"]:
             if f["name"] == name:
                 f["type"] = new_type
+                f.pop("default", None)
         return w
 
     added = json.loads(json.dumps(medium))
