@@ -33,7 +33,10 @@ from codegen.registry_server.errors import RegistryError
 from codegen.registry_server.service import Registry, SchemaRequest
 
 DEFAULT_MAX_BODY = 16 * 1024 * 1024
-_WORKERS = 32
+_WORKERS = 16
+# Bodies up to this size are decoded on the event loop, to answer a schema registered before
+# without a trip through the workers (what serializers send again and again).
+_INLINE_BODY = 64 * 1024
 _MAX_ID = 2**31 - 1
 # What Confluent's resources @Consume; a missing Content-Type counts as application/octet-stream.
 _ACCEPTED = frozenset(
@@ -160,15 +163,23 @@ def build_app(
         )
         return RegistryResponse(_page(request, subjects))
 
-    async def lookup(request: Request) -> Response:
+    async def schema_body(request: Request) -> tuple[SchemaRequest, bool]:
+        """The body as a schema request, and whether it is small (decoded on the event loop)."""
         raw = await body(request)
+        if len(raw) <= _INLINE_BODY:
+            return _schema_request(_json(raw)), True
+        return await pool.run(lambda: _schema_request(_json(raw))), False
+
+    async def lookup(request: Request) -> Response:
+        schema_request, small = await schema_body(request)
         subject, normalize = _subject(request), _flag(request, "normalize")
         deleted = _flag(request, "deleted")
-
-        def work() -> dict[str, Any]:
-            return registry.lookup(subject, _schema_request(_json(raw)), normalize, deleted)
-
-        return RegistryResponse(await pool.run(work))
+        if small and not normalize:
+            found = registry.lookup_cached(subject, schema_request, deleted)
+            if found is not None:
+                return RegistryResponse(found)
+        found = await pool.run(registry.lookup, subject, schema_request, normalize, deleted)
+        return RegistryResponse(found)
 
     async def delete_subject(request: Request) -> Response:
         subject, permanent = _subject(request), _flag(request, "permanent")
@@ -183,13 +194,15 @@ def build_app(
         return RegistryResponse(_page(request, versions))
 
     async def register(request: Request) -> Response:
-        raw = await body(request)
+        schema_request, small = await schema_body(request)
         subject, normalize = _subject(request), _flag(request, "normalize")
-
-        def work() -> int:
-            return registry.register(subject, _schema_request(_json(raw)), normalize)
-
-        return RegistryResponse({"id": await pool.run(work)})
+        if small and not normalize:
+            found = registry.registered_id(subject, schema_request)
+            if found is not None:
+                return RegistryResponse({"id": found})
+        return RegistryResponse(
+            {"id": await pool.run(registry.register, subject, schema_request, normalize)}
+        )
 
     async def get_version(request: Request) -> Response:
         found = registry.version(
@@ -215,17 +228,12 @@ def build_app(
         )
 
     async def compatibility(request: Request) -> Response:
-        raw = await body(request)
+        schema_request, _ = await schema_body(request)
         subject, version = _subject(request), request.path_params.get("version")
         normalize, verbose = _flag(request, "normalize"), _flag(request, "verbose")
-
-        def work() -> tuple[bool, list[str]]:
-            schema_request = _schema_request(_json(raw))
-            return registry.check_compatibility(
-                subject, version, schema_request, normalize, verbose
-            )
-
-        compatible, messages = await pool.run(work)
+        compatible, messages = await pool.run(
+            registry.check_compatibility, subject, version, schema_request, normalize, verbose
+        )
         out: dict[str, Any] = {"is_compatible": compatible}
         if verbose:
             out["messages"] = messages
@@ -235,7 +243,8 @@ def build_app(
         return _subject(request) if "subject" in request.path_params else None
 
     async def _object(request: Request) -> dict[str, Any]:
-        found = _json(await body(request))
+        raw = await body(request)
+        found = _json(raw) if len(raw) <= _INLINE_BODY else await pool.run(_json, raw)
         if not isinstance(found, dict):
             raise _mapping_error("expected a JSON object")
         return found

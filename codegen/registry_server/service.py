@@ -404,17 +404,64 @@ class Registry:
         self, subject: str, request: SchemaRequest, normalize: bool, deleted: bool
     ) -> dict[str, Any]:
         """`POST /subjects/{s}`: the newest version of `subject` holding this schema."""
-        with self._lock:
-            if not self._state.visible(subject, deleted):
-                raise errors.subject_not_found(subject)
+        self._check_subject(subject, deleted)
         prepared = self._prepare(request, normalize)
         if normalize:
             self._warm_normalized(subject, deleted)
+        return self._looked_up(subject, prepared, normalize, deleted)
+
+    def _check_subject(self, subject: str, deleted: bool) -> None:
+        with self._lock:
+            if not self._state.visible(subject, deleted):
+                raise errors.subject_not_found(subject)
+
+    def _looked_up(
+        self, subject: str, prepared: _Prepared, normalize: bool, deleted: bool
+    ) -> dict[str, Any]:
         with self._lock:
             found = self._registered(subject, prepared, normalize, deleted)
             if found is None:
                 raise errors.schema_not_found()
             return self._version_json(subject, found)
+
+    # ---- fast paths: no parsing and no waiting, for the event loop -------------------------
+
+    def _cached(self, request: SchemaRequest) -> _Prepared | None:
+        """The request's schema if this exact text was parsed before (else None)."""
+        if request.schema is None or request.schema_type.upper() != "AVRO":
+            return None
+        try:
+            asked = tuple(_reference(r) for r in request.references)
+            with self._lock:
+                refs, targets = self._state.resolve(asked)
+        except RegistryError:
+            return None  # the full path reports it, in its order
+        target_ids = tuple(t.id for t in targets)
+        parsed = self._parse_cache.find((request.schema, refs, target_ids))
+        return None if parsed is None else _Prepared(parsed, asked, refs, target_ids)
+
+    def registered_id(self, subject: str, request: SchemaRequest) -> int | None:
+        """`register` of a schema already a live version of `subject` (a serializer's everyday
+        call), answered without parsing: its id; None when the full `register` is needed."""
+        prepared = self._cached(request)
+        if prepared is None:
+            return None
+        with self._lock:
+            self._check_mode(subject, request)
+            existing = self._registered(subject, prepared, False, deleted=False)
+            if existing is None:
+                return None
+            if request.id is not None and request.id != existing.schema_id:
+                raise errors.id_does_not_match(existing.schema_id, request.id)
+            return existing.schema_id
+
+    def lookup_cached(
+        self, subject: str, request: SchemaRequest, deleted: bool
+    ) -> dict[str, Any] | None:
+        """`lookup` (without `normalize`) answered without parsing; None when it must parse."""
+        self._check_subject(subject, deleted)
+        prepared = self._cached(request)
+        return None if prepared is None else self._looked_up(subject, prepared, False, deleted)
 
     def _version_json(self, subject: str, version: Version) -> dict[str, Any]:
         stored = self._state.schemas[version.schema_id]
