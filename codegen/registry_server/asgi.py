@@ -33,6 +33,7 @@ MEDIA_TYPE = "application/vnd.schemaregistry.v1+json"
 # works on the decoded path, so a decoded "/" inside a segment travels as this stand-in.
 SLASH = "\ue000"
 UNAUTHORIZED = 40101
+STOPPING = 50002  # Confluent's "operation timed out"
 
 log = logging.getLogger("avrobind.registry")
 T = TypeVar("T")
@@ -98,7 +99,16 @@ class Workers:
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
         self._jobs.put((future, lambda: fn(*args)))
-        return await asyncio.wrap_future(future)
+        try:
+            return await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            # uvicorn cancels what is still running when its graceful shutdown times out: answer
+            # that (a 5xx clients retry) rather than let it surface as a 500 with a traceback.
+            raise RegistryError(
+                503,
+                STOPPING,
+                "The registry is stopping; this request may not have been carried out: retry it",
+            ) from None
 
     def _work(self) -> None:
         while True:

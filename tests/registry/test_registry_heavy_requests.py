@@ -92,10 +92,18 @@ def test_sigterm_stops_a_server_busy_with_a_huge_registration(
     status = _read_status(big)
     big.close()
     client.http.close()
-    # Nothing half-written: version 2 exists exactly when it was acknowledged.
+    # Cut short: no answer, or 503 (retry) when the graceful shutdown gave up waiting for it.
+    assert status in (None, 200, 503)
+    # Nothing half-written: an acknowledged version is there, whole.
     server.restart()
     client = Client(server.url)
-    assert client.get("/subjects/wide/versions").json() == ([1, 2] if status == 200 else [1])
+    versions = client.get("/subjects/wide/versions").json()
+    assert versions == [1, 2] if status == 200 else versions in ([1], [1, 2])
+    if versions == [1, 2]:
+        assert (
+            len(json.loads(client.get("/subjects/wide/versions/2").json()["schema"])["fields"])
+            == 100_000
+        )
     client.http.close()
     server.terminate()
 
