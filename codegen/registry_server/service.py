@@ -358,11 +358,8 @@ class Registry:
                 )
             number = request.version
         write = schema_id is None or not self._state.usage.get(schema_id)
-        stale = tuple(
-            v
-            for v in versions.values()
-            if schema_id is not None and v.deleted and v.schema_id == schema_id
-        )
+        users = self._state.usage.get(schema_id, ()) if schema_id is not None else ()
+        stale = tuple(versions[n] for s, n in users if s == subject and versions[n].deleted)
         return _Ids(schema_id, number, write, stale)
 
     def _commit_registration(

@@ -214,9 +214,22 @@ class State:
         self.by_identity[(stored.parsed.identity, stored.refs)] = stored.id
 
     def put_version(self, subject: str, version: Version) -> None:
-        self.subjects.setdefault(subject, {})[version.version] = version
+        versions = self.subjects.setdefault(subject, {})
+        replaced = versions.get(version.version)
+        versions[version.version] = version
         self.usage.setdefault(version.schema_id, set()).add((subject, version.version))
-        self._live.pop(subject, None)
+        live = self._live.get(subject)
+        if (
+            live is not None
+            and replaced is None
+            and not version.deleted
+            and (not live or live[-1].version < version.version)
+        ):
+            # The usual case, a new latest version: no re-sort of a long history (and a new
+            # list, as readers may hold the old one).
+            self._live[subject] = [*live, version]
+        else:
+            self._live.pop(subject, None)
 
     def remove_version(self, subject: str, version: Version) -> None:
         versions = self.subjects[subject]
