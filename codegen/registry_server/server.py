@@ -69,8 +69,8 @@ def serve(
         sock = _bind(host, port)
         try:
             registry = Registry(store)
-        except sqlite3.Error as exc:
-            raise StartupError(f"cannot use {data} as its database: {exc}") from None
+        except (sqlite3.Error, ValueError, KeyError) as exc:  # ValueError: SchemaInvalid too
+            raise StartupError(f"cannot load {data}: {type(exc).__name__}: {exc}") from None
         sock.listen(128)
         bound = sock.getsockname()
         shown_host = f"[{host}]" if sock.family == socket.AF_INET6 else host

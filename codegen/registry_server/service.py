@@ -493,17 +493,7 @@ class Registry:
         number = parse_version(version)
         with self._lock:
             target = self._state.find(subject, number, True)
-            return sorted(self._referrers(subject, target.version))
-
-    def _referrers(self, subject: str, version: int) -> set[int]:
-        ids = set()
-        for schema_id, users in self._state.usage.items():
-            refs = self._state.schemas[schema_id].refs
-            if any(r.subject == subject and r.version == version for r in refs) and any(
-                not self._state.subjects[s][n].deleted for s, n in users
-            ):
-                ids.add(schema_id)
-        return ids
+            return sorted(self._state.referrers(subject, target.version))
 
     # ---- schemas by id -----------------------------------------------------------------------
 

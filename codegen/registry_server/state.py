@@ -9,6 +9,7 @@ holds that lock while parsing or checking schemas.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -198,14 +199,24 @@ class State:
         found = [versions[n] for s, n in self.usage.get(schema_id, ()) if s == subject]
         return sorted((v for v in found if deleted or not v.deleted), key=_number)
 
-    def referenced(self) -> set[tuple[str, int]]:
-        """(subject, version) pairs named by the references of undeleted versions."""
-        out: set[tuple[str, int]] = set()
+    def _referring(self) -> Iterator[tuple[int, Refs]]:
+        """(id, references) of the schemas with references that an undeleted version uses."""
         for schema_id, users in self.usage.items():
             refs = self.schemas[schema_id].refs
             if refs and any(not self.subjects[s][n].deleted for s, n in users):
-                out.update((r.subject, r.version) for r in refs)
-        return out
+                yield schema_id, refs
+
+    def referenced(self) -> set[tuple[str, int]]:
+        """(subject, version) pairs named by the references of undeleted versions."""
+        return {(r.subject, r.version) for _, refs in self._referring() for r in refs}
+
+    def referrers(self, subject: str, version: int) -> set[int]:
+        """Ids of the undeleted schemas that reference `subject` at `version`."""
+        return {
+            schema_id
+            for schema_id, refs in self._referring()
+            if any(r.subject == subject and r.version == version for r in refs)
+        }
 
     # ---- changing (after the store committed) ------------------------------------------------
 

@@ -6,6 +6,7 @@ A busy port or `--port 99999` used to print a traceback.
 from __future__ import annotations
 
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -59,3 +60,15 @@ def test_an_unusable_data_file(tmp_path: Path) -> None:
     assert str(not_a_db) in line and "database" in line
     missing_dir = tmp_path / "no" / "such" / "dir.db"
     assert str(missing_dir) in _fails("--port", "0", "--data", str(missing_dir))
+
+
+def test_a_database_holding_garbage(tmp_path: Path) -> None:
+    data = tmp_path / "edited.db"
+    db = sqlite3.connect(data)
+    db.executescript(
+        "CREATE TABLE schemas (id INTEGER PRIMARY KEY, schema TEXT NOT NULL, refs TEXT NOT NULL);"
+        "INSERT INTO schemas VALUES (1, '{not json', '[]');"
+    )
+    db.close()
+    line = _fails("--port", "0", "--data", str(data))
+    assert f"cannot load {data}" in line and "not valid JSON" in line
