@@ -1,7 +1,9 @@
 """The registry's HTTP surface: Confluent Schema Registry REST routes over Starlette.
 
-Reads of the in-memory state answer on the event loop; anything that parses a body, checks
-schemas or writes to SQLite runs on `Workers` threads, so a slow request never stalls others.
+Reads of the in-memory state, and small bodies naming a schema parsed before (a serializer's
+repeated register or look-up), are answered on the event loop; anything that parses a schema or
+a big body, checks compatibility or writes to SQLite runs on `Workers` threads, so a slow
+request never stalls the others.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ async def _raw_body(request: Request, limit: int) -> bytes:
 
 
 def _json(raw: bytes) -> Any:
-    """The request body as JSON (in a worker: a big body takes a while to decode)."""
+    """The request body as JSON (a big one is decoded on a worker: that takes a while)."""
     if not raw.strip():
         raise RegistryError(422, 422, "request body may not be null")
     try:
