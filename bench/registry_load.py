@@ -349,7 +349,8 @@ def section(
         (
             "Written by `bench/registry_load.py` (its docstring says what each row measures). "
             f"Machine: {cpu}, {os.cpu_count()} cores shared by the server and the load "
-            f"generator, CPython {platform.python_version()}. "
+            f"generator (1-minute load average {os.getloadavg()[0]:.1f} at the end: other "
+            f"work ran beside), CPython {platform.python_version()}. "
             f"Run: {time.strftime('%Y-%m-%d')}, {elapsed:.0f} s."
         ),
         "",
