@@ -20,8 +20,18 @@ from codegen.schema import model as m
 from codegen.schema.compat import LEVELS
 
 STRATEGIES = ("topic", "record", "topic-record")
+KEY_FORMATS = ("avro", "raw")
+# Raw keys: the types Kafka has serializers for (uuid: the logical type, as its text).
+RAW_KEY_TYPES = ("string", "bytes", "int", "long", "float", "double", "uuid")
 _TOP_KEYS = {"schemas", "out", "package", "registry", "compatibility", "topics", "references"}
-_TOPIC_KEYS = {"value", "key", "compatibility", "subject-strategy"}
+_TOPIC_KEYS = {
+    "value",
+    "key",
+    "compatibility",
+    "subject-strategy",
+    "key-format",
+    "tombstones",
+}
 _PACKAGE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 ENV = {
     "schemas": "AVROBIND_SCHEMAS",
@@ -49,6 +59,13 @@ class TopicConfig:
     key: str | None
     compatibility: str | None
     subject_strategy: str = "topic"
+    key_format: str = "avro"  # "raw": Kafka's own serializers, no key subject
+    tombstones: bool = False  # null values are read as None (compacted topics)
+
+    @property
+    def key_subject(self) -> bool:
+        """Whether the key is registered (an Avro key)."""
+        return self.key is not None and self.key_format == "avro"
 
     def subject_name(self, role: str, type_name: str) -> str:
         if self.subject_strategy == "topic":
@@ -80,6 +97,8 @@ class Config:
             level = topic.compatibility or self.compatibility
             for role in ("key", "value"):
                 type_name = topic.key if role == "key" else topic.value
+                if role == "key" and not topic.key_subject:
+                    continue  # raw keys have no subject
                 if type_name is not None:
                     out.append(
                         Subject(
@@ -245,12 +264,19 @@ def _validate(
             if "compatibility" in spec
             else None
         )
+        key_format = _key_format(spec, key, err)
+        tombstones = spec.get("tombstones", False)
+        if not isinstance(tombstones, bool):
+            err(f"{key}.tombstones", f"must be true or false, got {tombstones!r}")
+            tombstones = False
         topics[name] = TopicConfig(
             name=name,
             value=value if isinstance(value, str) else None,
             key=tkey if isinstance(tkey, str) else None,
             compatibility=tlevel,
             subject_strategy=strategy,
+            key_format=key_format,
+            tombstones=tombstones,
         )
     if errors:
         raise InputErrors(errors)
@@ -264,6 +290,39 @@ def _validate(
         references=references,
         file=file,
     )
+
+
+def _key_format(spec: dict[str, Any], key: str, err: Any) -> str:
+    """The topic's `key-format` ("avro" unless "raw" is asked for), checked against its key."""
+    fmt = spec.get("key-format", "avro")
+    tkey = spec.get("key")
+    if fmt not in KEY_FORMATS:
+        err(f"{key}.key-format", f"must be one of {', '.join(KEY_FORMATS)}, got {fmt!r}")
+        return "avro"
+    if "key-format" in spec and tkey is None:
+        err(
+            f"{key}.key-format",
+            'applies to the topic\'s key, and it has none: set key = "string" (or another type)',
+        )
+    if not isinstance(tkey, str):
+        return str(fmt)
+    if fmt == "raw" and tkey not in RAW_KEY_TYPES:
+        hint = (
+            ""
+            if tkey in m.PRIMITIVES
+            else '; a named type needs key-format = "avro" (Confluent framing, a key subject)'
+        )
+        err(
+            f"{key}.key",
+            "a raw key is written by one of Kafka's own serializers, for "
+            f"{', '.join(RAW_KEY_TYPES)}; not for {tkey!r}{hint}",
+        )
+    elif fmt == "avro" and tkey == "uuid":
+        err(
+            f"{key}.key",
+            '"uuid" keys are raw (Kafka\'s UUIDSerializer): add key-format = "raw"',
+        )
+    return str(fmt)
 
 
 def _level(value: Any, key: str, err: Any) -> str | None:
@@ -281,8 +340,8 @@ def check_topics(config: Config, schemas: m.SchemaSet) -> None:
     )
     for topic in config.topics.values():
         for role, type_name in (("key", topic.key), ("value", topic.value)):
-            if type_name is None:
-                continue
+            if type_name is None or (role == "key" and not topic.key_subject):
+                continue  # raw keys name no schema (their types are checked in _validate)
             path = f'{prefix}topics."{topic.name}".{role}'
             if type_name in m.PRIMITIVES:
                 if topic.subject_strategy != "topic":
@@ -317,3 +376,25 @@ def check_topics(config: Config, schemas: m.SchemaSet) -> None:
                 )
     if errors:
         raise InputErrors(errors)
+
+
+# --- sections of their own ([tool.avrobind.lint]) ----------------------------------------------
+# Each is read by the command that uses it, which validates its keys (see `section`).
+SECTIONS = ("lint",)
+_TOP_KEYS.update(SECTIONS)
+
+
+def section(config: Config, name: str) -> tuple[dict[str, Any], str]:
+    """The raw `[tool.avrobind.<name>]` table of `config`'s file ({} without one) and the key
+    path its errors start with (`tool.avrobind.lint`, or `lint` in a dedicated TOML file)."""
+    prefix = (
+        "tool.avrobind." if config.file is not None and config.file.name == "pyproject.toml" else ""
+    )
+    if config.file is None:
+        return {}, f"{prefix}{name}"
+    table = _read_table(config.file).get(name, {})
+    if not isinstance(table, dict):
+        raise InputErrors(
+            [ConfigError("must be a table", file=config.file, path=f"{prefix}{name}")]
+        )
+    return table, f"{prefix}{name}"

@@ -33,6 +33,8 @@ _PY_TYPES = {
     "bytes": "bytes",
     "string": "str",
 }
+# Raw keys (Kafka's own serializers): the Python type of each.
+_RAW_KEY_TYPES = {**_PY_TYPES, "uuid": "_uuid.UUID"}
 
 
 @dataclass
@@ -43,6 +45,7 @@ class RoleView:
     hint: str  # the Python type hint
     runtime_type: str  # the Python type (KEY_TYPE/VALUE_TYPE)
     codec: str  # an expression building its codec
+    raw: bool = False  # a key written by Kafka's own serializers (no subject)
     record: bool = False  # a generated record class (the only kind that may use references)
 
 
@@ -90,25 +93,35 @@ class TopicView:
     name: str
     prefix: str
     spec: str  # module-level name of the TopicSpec
-    key: RoleView | None
+    key: RoleView  # a topic without `key` has raw bytes keys
     value: RoleView
     key_subject: str | None
     value_subject: str
     subject_strategy: str
     compatibility: str
-
-    @property
-    def key_hint(self) -> str:
-        """The key type of the spec, serde and consumer (raw bytes without a key schema)."""
-        return self.key.hint if self.key is not None else "bytes"
-
-    @property
-    def producer_key_hint(self) -> str:
-        return self.key.hint if self.key is not None else "str | bytes"
+    tombstones: bool
 
     def _what(self) -> str:
-        key = f"{self.key.type_name} keys" if self.key is not None else "raw keys"
-        return f"{self.value.type_name} values with {key}"
+        key = (
+            f"raw {self.key.type_name} keys" if self.key.raw else f"Avro {self.key.type_name} keys"
+        )
+        tombstones = " and tombstones" if self.tombstones else ""
+        return f"{self.value.type_name} values with {key}{tombstones}"
+
+    def classes(self) -> list[tuple[str, str, str, str]]:
+        """(suffix, base class, value type, docstring) of the Serde, Producer and Consumer."""
+        value = self.value.hint
+        if self.tombstones:
+            return [
+                ("Serde", "_serde.TombstoneTopicSerde", value, self.serde_doc),
+                ("Producer", "_kafka.TombstoneAvroProducer", value, self.producer_doc),
+                ("Consumer", "_kafka.AvroConsumer", f"{value} | None", self.consumer_doc),
+            ]
+        return [
+            ("Serde", "_serde.TopicSerde", value, self.serde_doc),
+            ("Producer", "_kafka.AvroProducer", value, self.producer_doc),
+            ("Consumer", "_kafka.AvroConsumer", value, self.consumer_doc),
+        ]
 
     @property
     def serde_doc(self) -> str:
@@ -119,13 +132,23 @@ class TopicView:
 
     @property
     def producer_doc(self) -> str:
+        if self.tombstones:
+            return (
+                f"Sends {self._what()} to topic {self.name}: send_tombstone(key) deletes a key "
+                "(aiokafka; see AvroProducer)."
+            )
         return f"Sends {self._what()} to topic {self.name} (aiokafka; see AvroProducer)."
 
     @property
     def consumer_doc(self) -> str:
+        tombstones = (
+            "a tombstone is a record whose value is None"
+            if self.tombstones
+            else "tombstones are skipped with a warning"
+        )
         return (
-            f"Consumes {self._what()} from topic {self.name} in a group, at least once "
-            "(aiokafka; see AvroConsumer)."
+            f"Consumes {self._what()} from topic {self.name} in a group, at least once; "
+            f"{tombstones} (aiokafka; see AvroConsumer)."
         )
 
 
@@ -185,9 +208,13 @@ def render_topics(plan: Plan, config: Config, schemas: m.SchemaSet) -> str:
         .get_template("topics.py.j2")
         .render(
             module_doc=doc,
-            imports=module_imports,
+            # isort's order: `from . import shop` (a one-part namespace) before `._runtime`
+            early_imports=[i for i in module_imports if i[0].lower() < "._runtime"],
+            imports=[i for i in module_imports if i[0].lower() >= "._runtime"],
             registry_url=config.registry,
             topics=views,
+            raw_keys=any(v.key.raw for v in views),
+            uuid_keys=any(v.key.raw and v.key.type_name == "uuid" for v in views),
             registrations=list(registrations.views.values()),
         )
     )
@@ -211,7 +238,12 @@ def _topic_view(
     imports: dict[tuple[str, ...], str],
 ) -> TopicView:
     assert topic.value is not None or topic.key is not None
-    key = None if topic.key is None else _role(topic.key, plan, schemas, imports)
+    if topic.key is None:
+        key = _raw_key("bytes")
+    elif topic.key_format == "raw":
+        key = _raw_key(topic.key)
+    else:
+        key = _role(topic.key, plan, schemas, imports)
     # A topic with only a key schema still needs a value type: raw bytes are not supported.
     if topic.value is None:
         raise InputErrors(
@@ -225,7 +257,7 @@ def _topic_view(
         )
     value = _role(topic.value, plan, schemas, imports)
     value_subject = topic.subject_name("value", topic.value)
-    key_subject = None if topic.key is None else topic.subject_name("key", topic.key)
+    key_subject = topic.subject_name("key", topic.key) if topic.key_subject and topic.key else None
     return TopicView(
         name=topic.name,
         prefix=prefix,
@@ -236,6 +268,15 @@ def _topic_view(
         value_subject=value_subject,
         subject_strategy=topic.subject_strategy,
         compatibility=topic.compatibility or config.compatibility,
+        tombstones=topic.tombstones,
+    )
+
+
+def _raw_key(kind: str) -> RoleView:
+    """A key written by Kafka's own serializer of its type (validated by `config`)."""
+    hint = _RAW_KEY_TYPES[kind]
+    return RoleView(
+        type_name=kind, hint=hint, runtime_type=hint, codec=f"_keys.RawKey({kind!r})", raw=True
     )
 
 

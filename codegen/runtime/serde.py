@@ -31,7 +31,12 @@ id, neither direction makes an HTTP request.
 Keys and values of a primitive ``"bytes"`` schema are written raw after the header, without
 Avro's length prefix: that is what Confluent's serializers (Java, and confluent-kafka's
 ``AvroSerializer``) do, so they interoperate. Every other schema's body is exactly what
-``fastavro.schemaless_writer`` writes.
+``fastavro.schemaless_writer`` writes. Keys may instead be raw (``RawKey``, in ``keys.py``):
+written by Kafka's own serializers, with no subject and no framing.
+
+Tombstones (a message without a value: a key deleted from a compacted topic): with
+``TopicSpec(tombstones=True)`` ``deserialize(None)`` returns None (``TombstoneTopicSerde``
+types it so); otherwise it raises ``TombstoneError``.
 
 Subject names (``subject_strategy``): ``"topic"`` gives ``<topic>-key`` / ``<topic>-value``,
 ``"record"`` the schema's full name, ``"topic-record"`` ``<topic>-<full name>``; primitives are
@@ -42,6 +47,7 @@ from __future__ import annotations
 
 import json
 import struct
+import typing
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -57,9 +63,11 @@ from .errors import (
     DeserializationError,
     SchemaNotFoundError,
     SerializationError,
+    TombstoneError,
     TruncatedMessageError,
     UnknownSchemaIdError,
 )
+from .keys import RawKey, UntypedKey
 from .registry import (
     AsyncSchemaRegistryClient,
     RegistryConfig,
@@ -90,6 +98,7 @@ __all__ = [
     "RecordCodec",
     "Registration",
     "SubjectSerde",
+    "TombstoneTopicSerde",
     "TopicSerde",
     "TopicSpec",
     "codec_for",
@@ -124,21 +133,34 @@ def subject_name(strategy: str, topic: str, role: str, codec: Codec[Any]) -> str
 class TopicSpec(Generic[K, V]):
     """A topic and the schemas of its values and (optionally) keys.
 
-    Without a key codec, keys are raw bytes (``str`` keys are sent as UTF-8), not framed.
+    Keys with a codec are Avro, framed, under a key subject; a ``RawKey`` is written by
+    Kafka's own serializer of its type, with no subject. Without either, keys are bytes
+    (``str`` keys are sent as UTF-8, as the seed's classes did). ``tombstones``: messages
+    without a value are read as None rather than refused (compacted topics).
     """
 
     topic: str
     value: Codec[V]
-    key: Codec[K] | None = None
+    key: Codec[K] | RawKey[K] | None = None
     subject_strategy: str = "topic"
     registry_url: str | None = None  # the configured default (AVROBIND_REGISTRY_URL wins)
+    tombstones: bool = False
 
     def subject(self, role: str, strategy: str | None = None) -> str | None:
         """The subject of ``role`` ("key" or "value"); None for a key without a schema."""
         codec = self.key if role == "key" else self.value
-        if codec is None:
+        if not isinstance(codec, Codec):
             return None
         return subject_name(strategy or self.subject_strategy, self.topic, role, codec)
+
+    def tombstone(self) -> None:
+        """What a message without a value reads as: None, or ``TombstoneError``."""
+        if not self.tombstones:
+            raise TombstoneError(
+                f"the message has no value (a tombstone), which is not a {self.value.name}: "
+                f"topic {self.topic!r} is not configured with tombstones = true",
+                field="value",
+            )
 
 
 def registry_config(
@@ -524,22 +546,6 @@ class AsyncSubjectSerde(_SubjectBase[T]):
             _add_named(found.schema, named)
 
 
-# --- keys without a schema ------------------------------------------------------------------
-
-
-def raw_key(key: Any) -> bytes | None:
-    """A key of a topic without a key schema: bytes as they are, ``str`` as UTF-8."""
-    if key is None or isinstance(key, bytes):
-        return key
-    if isinstance(key, (bytearray, memoryview)):
-        return bytes(key)
-    if isinstance(key, str):
-        return key.encode()
-    raise TypeError(
-        f"this topic has no key schema: a key is bytes or str, got {type(key).__name__}"
-    )
-
-
 # --- one topic ------------------------------------------------------------------------------
 
 
@@ -556,11 +562,15 @@ class _TopicSerdeBase(Generic[K, V]):
     SPEC: ClassVar[TopicSpec[Any, Any]]
 
     spec: TopicSpec[K, V]
+    raw_key: RawKey[K] | None  # keys written by Kafka's own serializers (no subject)
+    _TOMBSTONES: ClassVar[bool] = False  # True: the class types deserialize(None) -> None
 
     def _setup_spec(self, spec: TopicSpec[K, V] | None, subject_strategy: str | None) -> None:
         chosen = spec if spec is not None else getattr(type(self), "SPEC", None)
         if chosen is None:
             raise TypeError(f"{type(self).__name__} needs a TopicSpec (spec=...)")
+        if self._TOMBSTONES and not chosen.tombstones:
+            raise ValueError(f"{type(self).__name__} needs a TopicSpec with tombstones=True")
         strategy = subject_strategy or chosen.subject_strategy
         if strategy not in STRATEGIES:
             raise ValueError(
@@ -573,6 +583,14 @@ class _TopicSerdeBase(Generic[K, V]):
         value_subject = chosen.subject("value", strategy)
         assert value_subject is not None
         self.value_subject = value_subject
+        self.raw_key = chosen.key if isinstance(chosen.key, RawKey) else None
+        # What keys without a subject are: raw, or (no key type at all) bytes/str as they are.
+        self._plain: RawKey[K] = self.raw_key or UntypedKey()
+
+    def _tombstone(self) -> V:
+        """A message without a value: None where the spec allows tombstones."""
+        self.spec.tombstone()
+        return cast("V", None)  # only TombstoneTopicSerde types it (V | None)
 
 
 class TopicSerde(_TopicSerdeBase[K, V]):
@@ -581,7 +599,7 @@ class TopicSerde(_TopicSerdeBase[K, V]):
     ``serde.serialize(value)`` / ``serde.deserialize(data)`` handle values,
     ``serialize_key`` / ``deserialize_key`` keys; ``serde.value`` and ``serde.key`` are the
     ``SubjectSerde`` of each (``key`` is None when the topic has no key schema: its keys are
-    raw bytes). ``registry`` may be a ``SchemaRegistryClient`` (shared, not closed here), a
+    raw, ``serde.raw_key``, or bytes). ``registry`` may be a ``SchemaRegistryClient`` (shared, not closed here), a
     ``RegistryConfig`` or a URL; otherwise ``schema_registry_url``, then
     ``AVROBIND_REGISTRY_URL``, then the configured URL is used.
     """
@@ -607,7 +625,7 @@ class TopicSerde(_TopicSerdeBase[K, V]):
             self.spec.value, self.value_subject, self.registry, auto_register=auto_register
         )
         self.key: SubjectSerde[K] | None = None
-        if self.spec.key is not None and self.key_subject is not None:
+        if isinstance(self.spec.key, Codec) and self.key_subject is not None:
             self.key = SubjectSerde(
                 self.spec.key,
                 self.key_subject,
@@ -627,22 +645,24 @@ class TopicSerde(_TopicSerdeBase[K, V]):
         return self.value.serialize(value)
 
     def deserialize(self, data: bytes) -> V:
-        """The value in framed Avro bytes (any registered version of its schema)."""
+        """The value in framed Avro bytes (any registered version of its schema).
+
+        A tombstone (None) raises ``TombstoneError`` unless the topic has tombstones
+        (``TombstoneTopicSerde``: then it is None)."""
+        if data is None:
+            return self._tombstone()
         return self.value.deserialize(data)
 
     def serialize_key(self, key: K) -> bytes:
-        """A key as framed Avro bytes (raw bytes / UTF-8 when the topic has no key schema)."""
+        """A key as framed Avro bytes, or raw (Kafka's serializers) without a key schema."""
         if self.key is None:
-            raw = raw_key(key)
-            if raw is None:
-                raise TypeError("a key to serialize must not be None")
-            return raw
+            return self._plain.encode(key)
         return self.key.serialize(key)
 
     def deserialize_key(self, data: bytes) -> K:
-        """The key in ``data`` (the bytes themselves when the topic has no key schema)."""
+        """The key in ``data`` (framed Avro, or raw without a key schema)."""
         if self.key is None:
-            return cast("K", bytes(data))
+            return self._plain.decode(data)
         return self.key.deserialize(data)
 
     def close(self) -> None:
@@ -665,6 +685,25 @@ class TopicSerde(_TopicSerdeBase[K, V]):
         return (
             f"{type(self).__name__}(topic={self.topic!r}, key={self.key!r}, value={self.value!r})"
         )
+
+
+class TombstoneTopicSerde(TopicSerde[K, V]):
+    """The ``TopicSerde`` of a topic with tombstones (compacted): ``deserialize(None)`` is None,
+    and typed so; its spec has ``tombstones=True``."""
+
+    _TOMBSTONES = True
+
+    @typing.overload
+    def deserialize(self, data: bytes) -> V: ...
+    @typing.overload
+    def deserialize(self, data: None) -> None: ...
+    @typing.overload
+    def deserialize(self, data: bytes | None) -> V | None: ...
+    def deserialize(self, data: bytes | None) -> V | None:
+        """The value in framed Avro bytes, or None for a tombstone (no value)."""
+        if data is None:
+            return None
+        return self.value.deserialize(data)
 
 
 class AsyncTopicSerde(_TopicSerdeBase[K, V]):
@@ -693,7 +732,7 @@ class AsyncTopicSerde(_TopicSerdeBase[K, V]):
             self.spec.value, self.value_subject, self.registry, auto_register=auto_register
         )
         self.key: AsyncSubjectSerde[K] | None = None
-        if self.spec.key is not None and self.key_subject is not None:
+        if isinstance(self.spec.key, Codec) and self.key_subject is not None:
             self.key = AsyncSubjectSerde(
                 self.spec.key,
                 self.key_subject,
@@ -713,22 +752,28 @@ class AsyncTopicSerde(_TopicSerdeBase[K, V]):
         return await self.value.serialize(value)
 
     async def deserialize(self, data: bytes) -> V:
-        """The value in framed Avro bytes (any registered version of its schema)."""
+        """The value in framed Avro bytes (any registered version of its schema); a
+        tombstone (None) is None on topics with tombstones, else ``TombstoneError``."""
+        if data is None:
+            return self._tombstone()
         return await self.value.deserialize(data)
 
     async def serialize_key(self, key: K) -> bytes:
-        """A key as framed Avro bytes (raw bytes / UTF-8 when the topic has no key schema)."""
+        """A key as framed Avro bytes, or raw (Kafka's serializers) without a key schema."""
         if self.key is None:
-            raw = raw_key(key)
-            if raw is None:
-                raise TypeError("a key to serialize must not be None")
-            return raw
+            return self._plain.encode(key)
         return await self.key.serialize(key)
 
-    async def deserialize_key(self, data: bytes) -> K:
-        """The key in ``data`` (the bytes themselves when the topic has no key schema)."""
+    def serialize_key_now(self, key: K) -> bytes:
+        """``serialize_key`` without I/O, once ``register`` has run."""
         if self.key is None:
-            return cast("K", bytes(data))
+            return self._plain.encode(key)
+        return self.key.serialize_now(key)
+
+    async def deserialize_key(self, data: bytes) -> K:
+        """The key in ``data`` (framed Avro, or raw without a key schema)."""
+        if self.key is None:
+            return self._plain.decode(data)
         return await self.key.deserialize(data)
 
     async def aclose(self) -> None:

@@ -28,7 +28,7 @@ _TELESCOPE_COMMANDS: _serde.TopicSpec[str, _ns_telescope_commands.TelescopeComma
 class TelescopeCommandsSerde(
     _serde.TopicSerde[str, _ns_telescope_commands.TelescopeCommand]
 ):
-    """Serde of topic telescope.commands (telescope.commands.TelescopeCommand values with string keys) for any Kafka client: serialize/deserialize values, serialize_key/deserialize_key keys."""
+    """Serde of topic telescope.commands (telescope.commands.TelescopeCommand values with Avro string keys) for any Kafka client: serialize/deserialize values, serialize_key/deserialize_key keys."""
 
     TOPIC = "telescope.commands"
     KEY_SUBJECT = "telescope.commands-key"
@@ -41,7 +41,7 @@ class TelescopeCommandsSerde(
 class TelescopeCommandsProducer(
     _kafka.AvroProducer[str, _ns_telescope_commands.TelescopeCommand]
 ):
-    """Sends telescope.commands.TelescopeCommand values with string keys to topic telescope.commands (aiokafka; see AvroProducer)."""
+    """Sends telescope.commands.TelescopeCommand values with Avro string keys to topic telescope.commands (aiokafka; see AvroProducer)."""
 
     TOPIC = "telescope.commands"
     KEY_SUBJECT = "telescope.commands-key"
@@ -54,7 +54,7 @@ class TelescopeCommandsProducer(
 class TelescopeCommandsConsumer(
     _kafka.AvroConsumer[str, _ns_telescope_commands.TelescopeCommand]
 ):
-    """Consumes telescope.commands.TelescopeCommand values with string keys from topic telescope.commands in a group, at least once (aiokafka; see AvroConsumer)."""
+    """Consumes telescope.commands.TelescopeCommand values with Avro string keys from topic telescope.commands in a group, at least once; tombstones are skipped with a warning (aiokafka; see AvroConsumer)."""
 
     TOPIC = "telescope.commands"
     KEY_SUBJECT = "telescope.commands-key"
@@ -78,7 +78,7 @@ _TELESCOPE_ACKNOWLEDGMENTS: _serde.TopicSpec[
 class TelescopeAcknowledgmentsSerde(
     _serde.TopicSerde[str, _ns_telescope_acknowledgments.CommandAcknowledgment]
 ):
-    """Serde of topic telescope.acknowledgments (telescope.acknowledgments.CommandAcknowledgment values with string keys) for any Kafka client: serialize/deserialize values, serialize_key/deserialize_key keys."""
+    """Serde of topic telescope.acknowledgments (telescope.acknowledgments.CommandAcknowledgment values with Avro string keys) for any Kafka client: serialize/deserialize values, serialize_key/deserialize_key keys."""
 
     TOPIC = "telescope.acknowledgments"
     KEY_SUBJECT = "telescope.acknowledgments-key"
@@ -91,7 +91,7 @@ class TelescopeAcknowledgmentsSerde(
 class TelescopeAcknowledgmentsProducer(
     _kafka.AvroProducer[str, _ns_telescope_acknowledgments.CommandAcknowledgment]
 ):
-    """Sends telescope.acknowledgments.CommandAcknowledgment values with string keys to topic telescope.acknowledgments (aiokafka; see AvroProducer)."""
+    """Sends telescope.acknowledgments.CommandAcknowledgment values with Avro string keys to topic telescope.acknowledgments (aiokafka; see AvroProducer)."""
 
     TOPIC = "telescope.acknowledgments"
     KEY_SUBJECT = "telescope.acknowledgments-key"
@@ -104,7 +104,7 @@ class TelescopeAcknowledgmentsProducer(
 class TelescopeAcknowledgmentsConsumer(
     _kafka.AvroConsumer[str, _ns_telescope_acknowledgments.CommandAcknowledgment]
 ):
-    """Consumes telescope.acknowledgments.CommandAcknowledgment values with string keys from topic telescope.acknowledgments in a group, at least once (aiokafka; see AvroConsumer)."""
+    """Consumes telescope.acknowledgments.CommandAcknowledgment values with Avro string keys from topic telescope.acknowledgments in a group, at least once; tombstones are skipped with a warning (aiokafka; see AvroConsumer)."""
 
     TOPIC = "telescope.acknowledgments"
     KEY_SUBJECT = "telescope.acknowledgments-key"
@@ -126,7 +126,7 @@ _TELESCOPE_DATA: _serde.TopicSpec[str, _ns_telescope_data.Observation] = (
 
 
 class TelescopeDataSerde(_serde.TopicSerde[str, _ns_telescope_data.Observation]):
-    """Serde of topic telescope.data (telescope.data.Observation values with string keys) for any Kafka client: serialize/deserialize values, serialize_key/deserialize_key keys."""
+    """Serde of topic telescope.data (telescope.data.Observation values with Avro string keys) for any Kafka client: serialize/deserialize values, serialize_key/deserialize_key keys."""
 
     TOPIC = "telescope.data"
     KEY_SUBJECT = "telescope.data-key"
@@ -137,7 +137,7 @@ class TelescopeDataSerde(_serde.TopicSerde[str, _ns_telescope_data.Observation])
 
 
 class TelescopeDataProducer(_kafka.AvroProducer[str, _ns_telescope_data.Observation]):
-    """Sends telescope.data.Observation values with string keys to topic telescope.data (aiokafka; see AvroProducer)."""
+    """Sends telescope.data.Observation values with Avro string keys to topic telescope.data (aiokafka; see AvroProducer)."""
 
     TOPIC = "telescope.data"
     KEY_SUBJECT = "telescope.data-key"
@@ -148,7 +148,7 @@ class TelescopeDataProducer(_kafka.AvroProducer[str, _ns_telescope_data.Observat
 
 
 class TelescopeDataConsumer(_kafka.AvroConsumer[str, _ns_telescope_data.Observation]):
-    """Consumes telescope.data.Observation values with string keys from topic telescope.data in a group, at least once (aiokafka; see AvroConsumer)."""
+    """Consumes telescope.data.Observation values with Avro string keys from topic telescope.data in a group, at least once; tombstones are skipped with a warning (aiokafka; see AvroConsumer)."""
 
     TOPIC = "telescope.data"
     KEY_SUBJECT = "telescope.data-key"
@@ -172,7 +172,7 @@ _TELESCOPE_STATUS: _serde.TopicSpec[str, _ns_telescope_status.TelescopeStatus] =
 class TelescopeStatusSerde(
     _serde.TopicSerde[str, _ns_telescope_status.TelescopeStatus]
 ):
-    """Serde of topic telescope.status (telescope.status.TelescopeStatus values with string keys) for any Kafka client: serialize/deserialize values, serialize_key/deserialize_key keys."""
+    """Serde of topic telescope.status (telescope.status.TelescopeStatus values with Avro string keys) for any Kafka client: serialize/deserialize values, serialize_key/deserialize_key keys."""
 
     TOPIC = "telescope.status"
     KEY_SUBJECT = "telescope.status-key"
@@ -185,7 +185,7 @@ class TelescopeStatusSerde(
 class TelescopeStatusProducer(
     _kafka.AvroProducer[str, _ns_telescope_status.TelescopeStatus]
 ):
-    """Sends telescope.status.TelescopeStatus values with string keys to topic telescope.status (aiokafka; see AvroProducer)."""
+    """Sends telescope.status.TelescopeStatus values with Avro string keys to topic telescope.status (aiokafka; see AvroProducer)."""
 
     TOPIC = "telescope.status"
     KEY_SUBJECT = "telescope.status-key"
@@ -198,7 +198,7 @@ class TelescopeStatusProducer(
 class TelescopeStatusConsumer(
     _kafka.AvroConsumer[str, _ns_telescope_status.TelescopeStatus]
 ):
-    """Consumes telescope.status.TelescopeStatus values with string keys from topic telescope.status in a group, at least once (aiokafka; see AvroConsumer)."""
+    """Consumes telescope.status.TelescopeStatus values with Avro string keys from topic telescope.status in a group, at least once; tombstones are skipped with a warning (aiokafka; see AvroConsumer)."""
 
     TOPIC = "telescope.status"
     KEY_SUBJECT = "telescope.status-key"

@@ -59,6 +59,13 @@ def _ambiguous_unions(schema: Any) -> bool:
             ]
             short = [n for n in short if n not in ("null", "boolean", "int", "long", "float", "double", "bytes", "string")]
             found = found or len(short) != len(set(short))
+            # fastavro matches a writer branch to the FIRST reader branch it can be promoted to
+            # (a string lands in an earlier bytes branch, a long in an earlier double), where
+            # Java picks the exact type first: with both in one union the two disagree.
+            kinds = [_underlying(b) for b in js]
+            found = found or any(
+                (a, b) in _PROMOTIONS for i, b in enumerate(kinds) for a in kinds[i + 1 :]
+            )
             for b in js:
                 walk(b)
         elif isinstance(js, dict):
@@ -70,6 +77,20 @@ def _ambiguous_unions(schema: Any) -> bool:
 
     walk(schema)
     return found
+
+
+_PROMOTIONS = {
+    ("int", "long"), ("int", "float"), ("int", "double"), ("long", "float"), ("long", "double"),
+    ("float", "double"), ("string", "bytes"), ("bytes", "string"),
+}
+
+
+def _underlying(branch: Any) -> Any:
+    while isinstance(branch, dict) and not isinstance(branch.get("type"), (list, dict)):
+        if branch.get("type") in ("record", "enum", "fixed", "error", "array", "map"):
+            return branch.get("type")
+        branch = branch.get("type")
+    return branch
 
 
 def _compare(cls: type, writer_json: Any, rng: random.Random) -> RecordCodec[Any]:

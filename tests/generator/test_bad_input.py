@@ -220,3 +220,42 @@ def test_a_failed_run_into_an_empty_directory_creates_nothing(tmp_path: Path) ->
     assert result.exit_code == 2
     assert "has no 'name'" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+TOPIC = '\n[tool.avrobind.topics."demo.events"]\nvalue = "demo.events.Event"\n'
+
+
+@pytest.mark.parametrize(
+    ("table", "path", "needles"),
+    [
+        ('key = "string"\nkey-format = "json"', ".key-format", ["must be one of avro, raw", "'json'"]),
+        ('key = "string"\nkey-format = 1', ".key-format", ["must be one of avro, raw"]),
+        ("tombstones = \"yes\"", ".tombstones", ["must be true or false", "'yes'"]),
+        ('key-format = "raw"', ".key-format", ["has none", 'key = "string"']),
+        (
+            'key = "demo.common.Position"\nkey-format = "raw"',
+            ".key",
+            ["Kafka's own serializers", "string, bytes, int, long, float, double, uuid", 'key-format = "avro"'],
+        ),
+        ('key = "boolean"\nkey-format = "raw"', ".key", ["not for 'boolean'"]),
+        ('key = "uuid"', ".key", ['add key-format = "raw"']),
+    ],
+    ids=["unknown-format", "format-not-a-string", "tombstones-not-bool", "format-without-key", "raw-named-type", "raw-boolean", "uuid-avro"],
+)
+def test_bad_key_format_and_tombstones_name_the_key(project: Path, table: str, path: str, needles: list[str]) -> None:
+    before = snapshot(project / "out")
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as f:
+        f.write(TOPIC + table + "\n")
+    result = run(project)
+    assert_rejected(result, before, project, "pyproject.toml", f'tool.avrobind.topics."demo.events"{path}:', *needles)
+
+
+def test_raw_keys_and_tombstones_are_accepted_with_any_subject_strategy(project: Path) -> None:
+    # A raw key has no subject, so a record strategy for the value is fine with a string key.
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as f:
+        f.write(TOPIC + 'key = "string"\nkey-format = "raw"\ntombstones = true\nsubject-strategy = "record"\n')
+    result = run(project)
+    assert result.exit_code == 0, result.output
+    topics = (project / "out" / "demo_pkg" / "topics.py").read_text()
+    assert 'KEY_SUBJECT = None\n    VALUE_SUBJECT = "demo.events.Event"' in topics
+    assert "tombstones=True" in topics

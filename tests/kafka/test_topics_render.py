@@ -118,7 +118,7 @@ def test_class_names_and_constants(package: ModuleType) -> None:
     assert package.PlantReadingsByRecordConsumer.KEY_TYPE is package.DeviceKey
     assert package.PlantAlarmsProducer.VALUE_TYPE is package.Alarm
     assert package.PlantAlarmsProducer.KEY_TYPE is int
-    assert package.PlantCountersSerde.KEY_TYPE is None
+    assert package.PlantCountersSerde.KEY_TYPE is bytes  # no `key`: raw bytes keys
     assert package.T9livesDigestsSerde.VALUE_TYPE is bytes
     assert package.topics.REGISTRY_URL == "http://registry.example:8081"
 
@@ -155,9 +155,12 @@ def test_every_kind_of_key_and_value_round_trips(package: ModuleType, registry_u
     }
     latest = httpx.get(f"{registry_url}/subjects/plant.counters-value/versions/latest").json()
     assert json.loads(latest["schema"]) == "long"
-    # A topic without a key schema: keys are the raw bytes (str as UTF-8), not framed.
+    # A topic without `key`: keys are bytes both ways, as they are, not framed; a str is
+    # refused (it would come back as bytes), naming the configuration that types it.
     with p.PlantCountersSerde(registry_url) as serde:
-        assert serde.serialize_key("ключ") == "ключ".encode()
+        assert serde.serialize_key(b"\x00key") == b"\x00key"
+        with pytest.raises(p._runtime.codec.WrongTypeError, match='key-format = "raw"'):
+            serde.serialize_key("ключ")
     # A primitive "bytes" key is written raw after the header, as Confluent does.
     with p.T9livesDigestsSerde(registry_url) as serde:
         assert serde.serialize_key(b"\x00\xffbytes")[5:] == b"\x00\xffbytes"

@@ -7,7 +7,8 @@ of the seed's classes of the same names (``topic=``, ``schema_class=`` / ``messa
 
 - ``records``: ``Message`` (what ``send_batch`` takes), ``Record`` (what consumers yield),
   headers;
-- ``producer``: ``AvroProducer`` (registration at start, acknowledged sends, batches);
+- ``producer``: ``AvroProducer`` (registration at start, acknowledged sends, batches) and
+  ``TombstoneAvroProducer`` (adds ``send_tombstone`` for topics with tombstones);
 - ``consumer``: ``AvroConsumer`` (at-least-once commits, ``on_error``, dead letters);
 - ``seed``: ``KafkaAvroProducer`` / ``KafkaAvroConsumer``.
 
@@ -16,13 +17,13 @@ in-memory broker for tests) are to live side by side in a ``transports`` sub-pac
 small interface, leaving the serdes, commits and error handling here as they are.
 
 May import: the standard library, aiokafka (confluent-kafka only lazily, inside a transport),
-and the runtime's ``errors``, ``registry``, ``serde`` and ``value_codec`` modules.
+and the runtime's ``errors``, ``keys``, ``registry``, ``serde`` and ``value_codec`` modules.
 """
 
 from .consumer import ERROR_HEADER_PREFIX as ERROR_HEADER_PREFIX
 from .consumer import ON_ERROR as ON_ERROR
 from .consumer import AvroConsumer
-from .producer import AvroProducer
+from .producer import AvroProducer, TombstoneAvroProducer
 from .producer import RegistryLike as RegistryLike
 from .records import Headers as Headers
 from .records import Message, Record
@@ -35,4 +36,5 @@ __all__ = [
     "KafkaAvroProducer",
     "Message",
     "Record",
+    "TombstoneAvroProducer",
 ]

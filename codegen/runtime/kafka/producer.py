@@ -7,6 +7,9 @@ aiokafka's ``RecordMetadata``; ``send_batch`` encodes every message first (nothi
 when one cannot be encoded), then sends them all and waits for every acknowledgement.
 Options are passed to ``AIOKafkaProducer`` unchanged (``acks``, ``enable_idempotence``,
 ``compression_type``, TLS/SASL settings...).
+
+``TombstoneAvroProducer`` (the producers of topics with tombstones) adds
+``send_tombstone(key)``: the key and no value, which deletes the key of a compacted topic.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from typing import Any, ClassVar, Final, Generic, Self, TypeAlias, TypeVar
 
 from aiokafka import AIOKafkaProducer  # type: ignore[import-untyped, unused-ignore]
 
+from ..errors import SerializationError
 from ..registry import AsyncSchemaRegistryClient, RegistryConfig
-from ..serde import AsyncTopicSerde, TopicSpec, raw_key
+from ..serde import AsyncTopicSerde, TopicSpec
 from .records import Headers, Message, _headers
 
 K = TypeVar("K")
@@ -84,6 +88,7 @@ class AvroProducer(_Lifecycle, Generic[K, V]):
     KEY_TYPE: ClassVar[type | None]
     VALUE_TYPE: ClassVar[type]
     SPEC: ClassVar[TopicSpec[Any, Any]]
+    _TOMBSTONES: ClassVar[bool] = False  # True: a class with send_tombstone
 
     def __init__(
         self,
@@ -104,6 +109,8 @@ class AvroProducer(_Lifecycle, Generic[K, V]):
             auto_register=auto_register,
             subject_strategy=subject_strategy,
         )
+        if self._TOMBSTONES and not self.serde.spec.tombstones:
+            raise ValueError(f"{type(self).__name__} needs a TopicSpec with tombstones=True")
         self.topic = self.serde.topic
         self._options = {"bootstrap_servers": bootstrap_servers, **options}
         self._producer: Any = None
@@ -132,11 +139,7 @@ class AvroProducer(_Lifecycle, Generic[K, V]):
 
     def _encode(self, value: V, key: K | None) -> tuple[bytes, bytes | None]:
         data = self.serde.value.serialize_now(value)
-        if key is None:
-            return data, None
-        if self.serde.key is None:
-            return data, raw_key(key)
-        return data, self.serde.key.serialize_now(key)
+        return data, None if key is None else self.serde.serialize_key_now(key)
 
     def _started(self) -> Any:
         if self._producer is None:
@@ -157,15 +160,42 @@ class AvroProducer(_Lifecycle, Generic[K, V]):
         """Send one value and wait until the broker has it; returns aiokafka's RecordMetadata."""
         producer = self._started()
         data, key_bytes = self._encode(value, key)
+        return await self._send(producer, data, key_bytes, headers, partition, timestamp_ms)
+
+    async def _send(
+        self,
+        producer: Any,
+        data: bytes | None,
+        key: bytes | None,
+        headers: Headers | None,
+        partition: int | None,
+        timestamp_ms: int | None,
+    ) -> Any:
         future = await producer.send(
             self.topic,
             data,
-            key=key_bytes,
+            key=key,
             headers=_headers(headers),
             partition=partition,
             timestamp_ms=timestamp_ms,
         )
         return await future
+
+    async def _send_tombstone(
+        self, key: K, headers: Headers | None, partition: int | None, timestamp_ms: int | None
+    ) -> Any:
+        """A message with ``key`` and no value: no schema, so no registry call."""
+        spec = self.serde.spec
+        if not spec.tombstones:
+            raise SerializationError(
+                f"topic {self.topic!r} is not configured for tombstones: a null value is not "
+                f"a {spec.value.name} (set tombstones = true for the topic, or tombstones=True)"
+            )
+        if key is None:
+            raise SerializationError("a tombstone deletes a key: send_tombstone needs one")
+        producer = self._started()
+        key_bytes = self.serde.serialize_key_now(key)
+        return await self._send(producer, None, key_bytes, headers, partition, timestamp_ms)
 
     async def send_batch(self, messages: Iterable[V | Message[K, V]]) -> list[Any]:
         """Send values (or ``Message``s) in order; waits for all; returns their RecordMetadata.
@@ -197,3 +227,22 @@ class AvroProducer(_Lifecycle, Generic[K, V]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(topic={self.topic!r}, started={self._producer is not None})"
+
+
+class TombstoneAvroProducer(AvroProducer[K, V]):
+    """An ``AvroProducer`` of a topic with tombstones (compacted): adds ``send_tombstone``.
+    Its spec has ``tombstones=True``."""
+
+    _TOMBSTONES = True
+
+    async def send_tombstone(
+        self,
+        key: K,
+        headers: Headers | None = None,
+        *,
+        partition: int | None = None,
+        timestamp_ms: int | None = None,
+    ) -> Any:
+        """Delete ``key`` from the compacted topic: send it with no value (a tombstone) and
+        wait until the broker has it; returns aiokafka's RecordMetadata."""
+        return await self._send_tombstone(key, headers, partition, timestamp_ms)

@@ -27,6 +27,7 @@ class Message(Generic[K, V]):
 class Record(Generic[K, V]):
     """A consumed message: the typed value and key, and where the message came from.
 
+    ``value`` is None for a tombstone (only on topics configured with tombstones).
     ``headers`` keeps the order and duplicates of Kafka headers (a null header value is
     ``b""``); ``timestamp`` is in milliseconds since the epoch.
     """

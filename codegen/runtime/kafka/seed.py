@@ -1,23 +1,51 @@
 """The seed's classes: ``KafkaAvroProducer[T]`` / ``KafkaAvroConsumer[T]`` take the arguments
 of the classes of the same names in the seed project (``topic=``, ``schema_class=`` /
-``message_class=``) and build their ``TopicSpec`` from them."""
+``message_class=``) and build their ``TopicSpec`` from them; ``key_format=`` and
+``tombstones=`` say per instance what the configuration says per topic."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
-from ..serde import Registration, TopicSpec, codec_for
+from ..keys import RAW_KINDS, RawKey
+from ..serde import Codec, Registration, TopicSpec, codec_for
 from .consumer import AvroConsumer
 from .producer import AvroProducer
+from .records import Headers
 
 T = TypeVar("T")
+
+
+def _seed_spec(
+    topic: str,
+    cls: type[T],
+    key_schema: Any,
+    key_format: str,
+    strategy: str,
+    tombstones: bool,
+    registrations: Mapping[str, Registration] | None = None,
+) -> TopicSpec[Any, T]:
+    key: Codec[Any] | RawKey[Any] | None = None
+    if key_format == "raw":
+        if key_schema not in RAW_KINDS:
+            raise ValueError(
+                f"key_format='raw' needs key_schema= one of {', '.join(RAW_KINDS)}, "
+                f"got {key_schema!r}"
+            )
+        key = RawKey(key_schema)
+    elif key_format != "avro":
+        raise ValueError(f"key_format must be 'avro' or 'raw', got {key_format!r}")
+    elif key_schema is not None:
+        key = codec_for(key_schema, registrations)
+    return TopicSpec(topic, codec_for(cls, registrations), key, strategy, tombstones=tombstones)
 
 
 class KafkaAvroProducer(AvroProducer[Any, T]):
     """The seed's producer: ``KafkaAvroProducer[Cls](bootstrap_servers=..., schema_registry_url=...,
     topic=..., schema_class=Cls)``. Keys are raw (``str`` as UTF-8) unless ``key_schema`` is
-    given (a class or a schema such as ``"string"``)."""
+    given (a class or a schema such as ``"string"``; with ``key_format="raw"`` a type name
+    written by Kafka's serializers). ``tombstones=True`` allows ``send_tombstone(key)``."""
 
     # Generated subclasses set this with `references = true`: what `sync` registers per type.
     REGISTRATIONS: ClassVar[Mapping[str, Registration]] = {}
@@ -30,24 +58,35 @@ class KafkaAvroProducer(AvroProducer[Any, T]):
         schema_class: type[T] | None = None,
         *,
         key_schema: Any = None,
+        key_format: str = "avro",
         subject_strategy: str = "topic",
+        tombstones: bool = False,
         **options: Any,
     ) -> None:
         if topic is None or schema_class is None:
             raise TypeError("KafkaAvroProducer needs topic=... and schema_class=...")
-        spec: TopicSpec[Any, T] = TopicSpec(
+        spec = _seed_spec(
             topic,
-            codec_for(schema_class, self.REGISTRATIONS),
-            None if key_schema is None else codec_for(key_schema, self.REGISTRATIONS),
+            schema_class,
+            key_schema,
+            key_format,
             subject_strategy,
+            tombstones,
+            self.REGISTRATIONS,
         )
         super().__init__(bootstrap_servers, schema_registry_url, spec=spec, **options)
+
+    async def send_tombstone(self, key: Any, headers: Headers | None = None) -> Any:
+        """Delete ``key``: send it with no value. Refused unless created with tombstones=True."""
+        return await self._send_tombstone(key, headers, None, None)
 
 
 class KafkaAvroConsumer(AvroConsumer[Any, T]):
     """The seed's consumer: ``KafkaAvroConsumer[Cls](bootstrap_servers=..., schema_registry_url=...,
     topic=..., group_id=..., message_class=Cls)``; ``consume(handler)`` calls ``handler(value)``.
-    Keys are raw bytes unless ``key_schema`` is given."""
+    Keys are raw bytes unless ``key_schema`` is given (and ``key_format``, as for the
+    producer). With ``tombstones=True`` a tombstone reaches the handler as None (write
+    ``KafkaAvroConsumer[Cls | None]``); without, it is skipped with a warning."""
 
     def __init__(
         self,
@@ -58,15 +97,14 @@ class KafkaAvroConsumer(AvroConsumer[Any, T]):
         message_class: type[T] | None = None,
         *,
         key_schema: Any = None,
+        key_format: str = "avro",
         subject_strategy: str = "topic",
+        tombstones: bool = False,
         **options: Any,
     ) -> None:
         if topic is None or message_class is None:
             raise TypeError("KafkaAvroConsumer needs topic=... and message_class=...")
-        spec: TopicSpec[Any, T] = TopicSpec(
-            topic,
-            codec_for(message_class),
-            None if key_schema is None else codec_for(key_schema),
-            subject_strategy,
+        spec = _seed_spec(
+            topic, message_class, key_schema, key_format, subject_strategy, tombstones
         )
         super().__init__(bootstrap_servers, schema_registry_url, group_id, spec=spec, **options)

@@ -214,6 +214,11 @@ class InvalidMagicByteError(DeserializationError):
         self.magic = magic
 
 
+class TombstoneError(DeserializationError):
+    """The message has no value (a tombstone: a key deleted from a compacted topic), and its
+    topic is not configured for them (``tombstones = true``)."""
+
+
 class TruncatedMessageError(DeserializationError):
     """The bytes end before the 5-byte header or the Avro body does (``size`` is their length)."""
 

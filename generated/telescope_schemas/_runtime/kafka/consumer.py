@@ -11,8 +11,14 @@ skipped and a later ``consume`` starts with it again; ``enable_auto_commit`` is 
 ``auto_offset_reset`` defaults to ``"earliest"`` (a new group reads the topic from the
 start); other options go to ``AIOKafkaConsumer``.
 
+Tombstones (messages without a value, which delete a key of a compacted topic): on a topic
+whose spec has ``tombstones=True`` the consumer yields them as records whose ``value`` is None
+(generated consumers of such topics are typed ``V | None``). On any other topic a tombstone
+is skipped with one warning naming topic, partition and offset, and committed past like a
+handled record; it is never raised nor dead-lettered, whatever ``on_error`` says.
+
 Undecodable messages (a ``DeserializationError``: wrong magic byte, truncated, unknown schema
-id, corrupt body, null value) follow ``on_error``:
+id, corrupt body or key) follow ``on_error``:
 
 - ``"raise"`` (default): the error is raised, with ``topic``/``partition``/``offset`` set,
   and the message stays uncommitted (consuming again meets it again, unless the application
@@ -342,6 +348,16 @@ class AvroConsumer(_Lifecycle, Generic[K, V]):
     async def _next_record(self) -> Record[K, V]:
         while True:
             message = await self._next_raw()
+            if message.value is None and not self.serde.spec.tombstones:
+                log.warning(
+                    "skipping a tombstone (a message without a value) at %s[%d]@%d: "
+                    "the topic is not configured with tombstones = true",
+                    message.topic,
+                    message.partition,
+                    message.offset,
+                )
+                self._mark(message.partition, message.offset)
+                continue
             try:
                 return await self._decode(message)
             except DeserializationError as exc:
@@ -364,13 +380,7 @@ class AvroConsumer(_Lifecycle, Generic[K, V]):
                 raise
 
     async def _decode(self, message: Any) -> Record[K, V]:
-        if message.value is None:
-            raise DeserializationError(
-                "the message has no value (a tombstone), which is not a valid "
-                f"{self.serde.spec.value.name}",
-                field="value",
-            )
-        value = await self.serde.deserialize(message.value)
+        value = await self.serde.deserialize(message.value)  # None: a tombstone
         key = None if message.key is None else await self.serde.deserialize_key(message.key)
         return Record(
             value=value,
