@@ -41,7 +41,7 @@ from . import logical as _logical
 from .codec import DecodeError
 from .schema import _keeps_logical
 
-__all__ = ["Reader", "build"]
+__all__ = ["LOGICAL_TYPES_DIFFER", "Fallback", "Reader", "build", "fallback"]
 
 Reader = Callable[[bytes, int], tuple[Any, int]]
 
@@ -73,8 +73,27 @@ _LONG_LOGICALS = frozenset(
 )
 
 
-class Unsupported(Exception):
-    """A writer/reader pair this module leaves to fastavro's resolver."""
+@dataclasses.dataclass(frozen=True)
+class Fallback:
+    """Why ``build`` leaves a pair to fastavro. Where a writer node is read as a reader node
+    with another logical type (``int`` as ``date``, ``date`` as ``int``, ``int`` as a
+    ``timestamp-millis`` long: fastavro converts by the writer's logical type only, which the
+    generated classes do not expect), ``writer`` and ``reader`` are those two nodes."""
+
+    reason: str
+    writer: Any = None
+    reader: Any = None
+
+
+class _Unsupported(Exception):
+    """Raised while building: the pair is left to fastavro's resolver (never escapes `build`)."""
+
+    def __init__(self, reason: str, writer: Any = None, reader: Any = None) -> None:
+        super().__init__(reason)
+        self.fallback = Fallback(reason, writer, reader)
+
+
+LOGICAL_TYPES_DIFFER = "logical types differ"
 
 
 def build(writer: Any, cls: type) -> Reader | None:
@@ -82,8 +101,19 @@ def build(writer: Any, cls: type) -> Reader | None:
     the generated record class ``cls``, or None where fastavro's resolver must do it."""
     try:
         return _Builder(writer, cls).top()
-    except (Unsupported, RecursionError):
+    except (_Unsupported, RecursionError):
         return None
+
+
+def fallback(writer: Any, cls: type) -> Fallback | None:
+    """Why ``build`` leaves this pair to fastavro's resolver (None where it does not)."""
+    try:
+        _Builder(writer, cls).top()
+    except _Unsupported as exc:
+        return exc.fallback
+    except RecursionError:
+        return Fallback("too deep")
+    return None
 
 
 def _type(node: Any) -> Any:
@@ -267,7 +297,7 @@ class _Builder:
         w = self.w_deref(self.writer)
         r = self.r_deref(self.reader)
         if _type(w) not in ("record", "error") or self.match_schemas(w, r) is not r:
-            raise Unsupported("not a record the reader's record resolves")
+            raise _Unsupported("not a record the reader's record resolves")
         name = self.record(w, r)
         source = "\n".join(self.functions)
         exec(compile(source, "<avrobind resolver>", "exec"), self.ns)  # noqa: S102
@@ -277,7 +307,7 @@ class _Builder:
     def klass(self, r: dict[str, Any]) -> type:
         cls = self.classes.get(r["name"])
         if cls is None:
-            raise Unsupported(f"no generated class for {r['name']}")
+            raise _Unsupported(f"no generated class for {r['name']}")
         return cls
 
     def record(self, w: dict[str, Any], r: dict[str, Any]) -> str:
@@ -293,7 +323,7 @@ class _Builder:
         name = self.records[key] = f"_r{len(self.records)}"
         fields = dataclasses.fields(cls)
         if len(fields) != len(r["fields"]):
-            raise Unsupported(f"{cls.__name__} does not have the schema's fields")
+            raise _Unsupported(f"{cls.__name__} does not have the schema's fields")
         by_name = {f["name"]: (i, f) for i, f in enumerate(r["fields"])}
         by_alias = {a: (i, f) for i, f in enumerate(r["fields"]) for a in f.get("aliases", ())}
         body = ["size = len(data)", f"o = {self.const(cls)}.__new__({self.const(cls)})"]
@@ -305,21 +335,21 @@ class _Builder:
                 continue
             i, rf = found
             if i in filled:
-                raise Unsupported("two writer fields for one reader field")
+                raise _Unsupported("two writer fields for one reader field")
             filled.add(i)
             self.read(wf["type"], rf["type"], f"o.{fields[i].name}", body)
         for i, rf in enumerate(r["fields"]):
             if i in filled:
                 continue
             if "default" not in rf:
-                raise Unsupported(f"no default for {rf['name']}")
+                raise _Unsupported(f"no default for {rf['name']}")
             f = fields[i]
             if f.default_factory is not dataclasses.MISSING:
                 body.append(f"o.{f.name} = {self.const(f.default_factory)}()")
             elif f.default is not dataclasses.MISSING:
                 body.append(f"o.{f.name} = {self.const(f.default)}")
             else:
-                raise Unsupported(f"no Python default for {rf['name']}")
+                raise _Unsupported(f"no Python default for {rf['name']}")
         body += ["if pos > size:", "    raise EOFError", "return o, pos"]
         self.functions.append(f"def {name}(data, pos):\n" + _indent(body, 1))
         return name
@@ -335,36 +365,36 @@ class _Builder:
             return
         matched = self.match_schemas(w, r)
         if matched is None:
-            raise Unsupported("fastavro cannot resolve these")
+            raise _Unsupported("fastavro cannot resolve these")
         if isinstance(w, str) and w not in _PRIMITIVES:
             # fastavro looks the matched reader type up by name (a definition fails there).
             found = self.r_named.get(matched) if isinstance(matched, str) else None
             if found is None:
-                raise Unsupported("a named type read against a definition")
+                raise _Unsupported("a named type read against a definition")
             self.read(self.w_named[w], found, target, out)
             return
         r = self.r_deref(matched)
         if isinstance(r, list):  # match_schemas picks a branch: never a union
-            raise Unsupported("union in union")
+            raise _Unsupported("union in union")
         w_type, r_type = _type(w), _type(r)
         if w_type in _PRIMITIVES:
             self.read_primitive(w, r, target, out)
         elif w_type in ("record", "error"):
             if r_type not in ("record", "error"):
-                raise Unsupported("record read as another kind")
+                raise _Unsupported("record read as another kind")
             out.append(f"{target}, pos = {self.record(w, r)}(data, pos)")
         elif w_type == "enum":
             self.read_enum(w, r, target, out)
         elif w_type == "fixed":
             if r_type != "fixed" or w["size"] != r["size"]:
-                raise Unsupported("fixed read as another kind")
+                raise _Unsupported("fixed read as another kind")
             self.read_fixed(w, r, target, out)
         elif w_type == "array":
             self.read_array(w, r, target, out)
         elif w_type == "map":
             self.read_map(w, r, target, out)
         else:
-            raise Unsupported(str(w_type))
+            raise _Unsupported(str(w_type))
 
     def read_union(self, w: list[Any], r: Any, target: str, out: list[str]) -> None:
         index = self.tmp("i")
@@ -389,17 +419,17 @@ class _Builder:
     def read_primitive(self, w: Any, r: Any, target: str, out: list[str]) -> None:
         w_type, r_type = _type(w), _type(r)
         if r_type not in _PRIMITIVES:
-            raise Unsupported("primitive read as a complex type")
+            raise _Unsupported("primitive read as a complex type")
         w_logical, r_logical = _fastavro_logical(w), _fastavro_logical(r)
         if w_logical != r_logical:
-            raise Unsupported("logical types differ")
+            raise _Unsupported(LOGICAL_TYPES_DIFFER, w, r)
         if w_type == r_type:
             self.read_same(r, target, out)
             return
         if _effective_logical(r) is not None or w_logical is not None:
-            raise Unsupported("promotion of a logical type")
+            raise _Unsupported(LOGICAL_TYPES_DIFFER, w, r)
         if (w_type, r_type) not in _PROMOTIONS:
-            raise Unsupported("no promotion")
+            raise _Unsupported("no promotion")
         if w_type in ("int", "long"):
             if r_type == "long":
                 self.varint(target, out)
@@ -468,14 +498,14 @@ class _Builder:
                 "time-micros": "from_time_micros",
             }.get(name)
             if convert is None:
-                raise Unsupported(name)
+                raise _Unsupported(name)
             raw = self.tmp("n")
             self.varint(raw, out)
             out.append(f"{target} = _c.{convert}({raw})")
 
     def read_fixed(self, w: Any, r: Any, target: str, out: list[str]) -> None:
         if _fastavro_logical(w) != _fastavro_logical(r):
-            raise Unsupported("logical types differ")
+            raise _Unsupported(LOGICAL_TYPES_DIFFER, w, r)
         logical = _effective_logical(r)
         size = int(w["size"])
         if logical is None:
@@ -490,11 +520,11 @@ class _Builder:
         elif logical[0] == "duration":
             out.append(f"{target} = _logical.Duration.from_bytes({raw})")
         else:
-            raise Unsupported(str(logical[0]))
+            raise _Unsupported(str(logical[0]))
 
     def read_enum(self, w: Any, r: Any, target: str, out: list[str]) -> None:
         if _type(r) != "enum":
-            raise Unsupported("enum read as another kind")
+            raise _Unsupported("enum read as another kind")
         cls = self.klass(r)
         symbols = cls.__avro_symbols__  # type: ignore[attr-defined]
         members: list[Any] = []
@@ -517,7 +547,7 @@ class _Builder:
 
     def read_array(self, w: Any, r: Any, target: str, out: list[str]) -> None:
         if _type(r) != "array":
-            raise Unsupported("array read as another kind")
+            raise _Unsupported("array read as another kind")
         items, n, item = self.tmp("a"), self.tmp("n"), self.tmp("v")
         out.append(f"{items} = []")
         inner: list[str] = []
@@ -528,7 +558,7 @@ class _Builder:
 
     def read_map(self, w: Any, r: Any, target: str, out: list[str]) -> None:
         if _type(r) != "map":
-            raise Unsupported("map read as another kind")
+            raise _Unsupported("map read as another kind")
         mapping, n, key = self.tmp("d"), self.tmp("n"), self.tmp("k")
         out.append(f"{mapping} = {{}}")
         inner = [f"{key}, pos = _c.read_string(data, pos)"]
@@ -606,7 +636,7 @@ class _Builder:
                 f"    {n}, pos = _c.read_long(data, pos)",
             ]
         else:
-            raise Unsupported(str(kind))
+            raise _Unsupported(str(kind))
 
     def skip_record(self, w: dict[str, Any]) -> str:
         name = self.skips.get(id(w))

@@ -36,9 +36,6 @@ from ._runtime.errors import (
 from ._runtime.logical import (
     Duration,
 )
-from ._runtime.resolver import (
-    Unsupported,
-)
 from .telescope.acknowledgments import (
     AckStatus,
     CommandAcknowledgment,
@@ -155,7 +152,6 @@ __all__ = [
     "TombstoneError",
     "TruncatedMessageError",
     "UnknownSchemaIdError",
-    "Unsupported",
     "VersionNotFoundError",
     "WeatherConditions",
     "WrongTypeError",

@@ -46,9 +46,6 @@ from ._runtime.registry import (
     RegistryConfig,
     SchemaRegistryClient,
 )
-from ._runtime.resolver import (
-    Unsupported,
-)
 
 __all__ = [
     "AsyncSchemaRegistryClient",
@@ -81,7 +78,6 @@ __all__ = [
     "TombstoneError",
     "TruncatedMessageError",
     "UnknownSchemaIdError",
-    "Unsupported",
     "VersionNotFoundError",
     "WrongTypeError",
 ]

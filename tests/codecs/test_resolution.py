@@ -7,6 +7,11 @@ removed, reordered; int → long → float → double and string ↔ bytes; enum
 branches added or a value widened into a union; nested, shared and recursive named types) and
 random data. Both follow fastavro's rule for unions: a writer value goes to the first reader
 branch it matches, promotions included.
+
+The one kind of pair left to fastavro's resolver here is a writer node read as a reader node
+with another logical type: a plain ``int`` union branch whose first match in the reader union
+is a ``date`` branch, say (fastavro converts by the writer's logical type only). The values
+read must then still be fastavro's.
 """
 
 from __future__ import annotations
@@ -20,11 +25,12 @@ from typing import Any
 
 import fastavro
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, reject
 from hypothesis import strategies as st
 
+from codegen.errors import InputErrors
 from codegen.runtime.datagen import DatagenError, random_datum
-from codegen.runtime.resolver import build
+from codegen.runtime.resolver import LOGICAL_TYPES_DIFFER, build, fallback
 from codegen.runtime.schema import fastavro_schema
 from codegen.runtime.serde import RecordCodec
 from tests.avro_strategies import avro_schemas
@@ -43,7 +49,13 @@ def _generate_class(schema: Any) -> type:
     tmp = Path(tempfile.mkdtemp(prefix="avrobind-resolve-"))
     paths = write_schemas(tmp / "avsc", {"top.avsc": schema})
     name = unique_package("resolve")
-    generate_files(paths, tmp / "out", name)
+    try:
+        generate_files(paths, tmp / "out", name)
+    except InputErrors as e:
+        # A null-namespace type nested in a namespaced one and used again there has no
+        # self-contained form (see tests/generator/test_properties.py).
+        assert all("where no name can refer to it" in err.message for err in e.errors), e
+        reject()
     types = generated_types(import_package(tmp / "out", name))
     full = (
         schema["name"]
@@ -63,7 +75,11 @@ def _compare(cls: type, writer_json: Any, rng: random.Random) -> RecordCodec[Any
     ):  # a removed field defined a type used later
         assume(False)
     codec = RecordCodec(cls)
-    assert build(writer, cls) is not None, "no generated resolver"
+    why = fallback(writer, cls)
+    if why is not None:  # left to fastavro: only where a logical type differs (module doc)
+        assert why.reason == LOGICAL_TYPES_DIFFER, f"no generated resolver: {why}"
+        assert _logical(why.writer) != _logical(why.reader), why
+    assert (build(writer, cls) is None) == (why is not None)
     for _ in range(4):
         try:
             datum = random_datum(source, rng)
@@ -87,6 +103,13 @@ def _compare(cls: type, writer_json: Any, rng: random.Random) -> RecordCodec[Any
         assert codec.resolve(stream, writer) == expected
         assert stream.tell() == len(data)
     return codec
+
+
+def _logical(node: Any) -> tuple[Any, ...]:
+    """A node's logical type annotation as written (nothing for a type name)."""
+    if not isinstance(node, dict):
+        return ()
+    return tuple(node.get(key) for key in ("logicalType", "precision", "scale"))
 
 
 _NARROWER = {
