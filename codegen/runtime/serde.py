@@ -150,6 +150,7 @@ class _TopicSerdeBase(Generic[K, V]):
     SPEC: ClassVar[TopicSpec[Any, Any]]
 
     spec: TopicSpec[K, V]
+    key: Any  # the key's subject serde (sync or async), None without a key schema
     raw_key: RawKey[K] | None  # keys written by Kafka's own serializers (no subject)
     _TOMBSTONES: ClassVar[bool] = False  # True: the class types deserialize(None) -> None
 
@@ -174,6 +175,12 @@ class _TopicSerdeBase(Generic[K, V]):
         self.raw_key = chosen.key if isinstance(chosen.key, RawKey) else None
         # What keys without a subject are: raw, or (no key type at all) bytes/str as they are.
         self._plain: RawKey[K] = self.raw_key or UntypedKey()
+
+    def serialize_key_now(self, key: K) -> bytes:
+        """``serialize_key`` without I/O, once ``register`` has run."""
+        if self.key is None:
+            return self._plain.encode(key)
+        return self.key.serialize_now(key)  # type: ignore[no-any-return]
 
     def _tombstone(self) -> V:
         """A message without a value: None where the spec allows tombstones."""
@@ -351,12 +358,6 @@ class AsyncTopicSerde(_TopicSerdeBase[K, V]):
         if self.key is None:
             return self._plain.encode(key)
         return await self.key.serialize(key)
-
-    def serialize_key_now(self, key: K) -> bytes:
-        """``serialize_key`` without I/O, once ``register`` has run."""
-        if self.key is None:
-            return self._plain.encode(key)
-        return self.key.serialize_now(key)
 
     async def deserialize_key(self, data: bytes) -> K:
         """The key in ``data`` (framed Avro, or raw without a key schema)."""

@@ -55,7 +55,7 @@ from .schema import fastavro_view, inline_first_use
 from .value_codec import Codec, Registration
 from .wire import HEADER_SIZE, header, parse_header
 
-__all__ = ["AsyncSubjectSerde", "SubjectSerde"]
+__all__ = ["AsyncSubjectSerde", "SubjectSerde", "WriterSchemaNeeded"]
 
 T = TypeVar("T")
 
@@ -66,6 +66,16 @@ _Reader = Callable[[bytes, int], tuple[Any, int]]
 # subject, the schema text and its references. The plan is sent the method's answer.
 _Call = tuple[str, str, str, tuple[SchemaReference, ...]]
 _Plan = Generator[_Call, Any, int]
+
+
+class WriterSchemaNeeded(Exception):
+    """Raised by ``deserialize_cached``: the writer schema ``schema_id`` must be loaded first
+    (``serde.load(schema_id)``); a sans-IO caller does that I/O itself."""
+
+    def __init__(self, serde: _SubjectBase[Any], schema_id: int) -> None:
+        super().__init__(f"writer schema {schema_id} of subject {serde.subject!r} is not loaded")
+        self.serde = serde
+        self.schema_id = schema_id
 
 
 class _SubjectBase(Generic[T]):
@@ -97,6 +107,25 @@ class _SubjectBase(Generic[T]):
         return (
             f"{type(self).__name__}({self.subject!r}, {self.codec!r}, schema_id={self._schema_id})"
         )
+
+    def serialize_now(self, value: T) -> bytes:
+        """``serialize`` without I/O, once ``register`` has run."""
+        if self._schema_id is None:
+            raise RuntimeError(f"the schema of subject {self.subject!r} is not registered yet")
+        return self._encode(value)
+
+    def deserialize_cached(self, data: bytes) -> T:
+        """``deserialize`` without I/O: raises ``WriterSchemaNeeded`` when the writer schema of
+        ``data`` is not cached yet (``load`` its id, then call again)."""
+        if type(data) is not bytes:
+            data = _as_bytes(data)
+        read = self._by_header.get(data[:HEADER_SIZE])
+        if read is None:
+            schema_id = self._header_id(data)
+            read = self._readers.get(schema_id)
+            if read is None:
+                raise WriterSchemaNeeded(self, schema_id)
+        return self._decode(data, read)
 
     def _set_schema_id(self, schema_id: int) -> int:
         self._header = header(schema_id)
@@ -326,7 +355,7 @@ class SubjectSerde(_SubjectBase[T]):
         read = self._by_header.get(data[:HEADER_SIZE])
         if read is None:
             schema_id = self._header_id(data)
-            read = self._readers.get(schema_id) or self._load(schema_id)
+            read = self._readers.get(schema_id) or self.load(schema_id)
         value: T
         try:  # `_decode`, inlined: this is the hot path
             value, end = read(data, HEADER_SIZE)
@@ -336,7 +365,9 @@ class SubjectSerde(_SubjectBase[T]):
             raise self._leftover(data, end)
         return value
 
-    def _load(self, schema_id: int) -> _Reader:
+    def load(self, schema_id: int) -> _Reader:
+        """Fetch, parse and cache the writer schema ``schema_id`` (and its references);
+        ``UnknownSchemaIdError`` when the registry does not have it."""
         try:
             info = self.registry.get_schema_info(schema_id)
         except SchemaNotFoundError as exc:
@@ -391,12 +422,6 @@ class AsyncSubjectSerde(_SubjectBase[T]):
             await self.register()
         return self._encode(value)
 
-    def serialize_now(self, value: T) -> bytes:
-        """``serialize`` without I/O, once ``register`` has run."""
-        if self._schema_id is None:
-            raise RuntimeError(f"the schema of subject {self.subject!r} is not registered yet")
-        return self._encode(value)
-
     async def deserialize(self, data: bytes) -> T:
         """The value in framed Avro bytes written with any registered schema version."""
         if type(data) is not bytes:
@@ -404,10 +429,12 @@ class AsyncSubjectSerde(_SubjectBase[T]):
         read = self._by_header.get(data[:HEADER_SIZE])
         if read is None:
             schema_id = self._header_id(data)
-            read = self._readers.get(schema_id) or await self._load(schema_id)
+            read = self._readers.get(schema_id) or await self.load(schema_id)
         return self._decode(data, read)
 
-    async def _load(self, schema_id: int) -> _Reader:
+    async def load(self, schema_id: int) -> _Reader:
+        """Fetch, parse and cache the writer schema ``schema_id`` (and its references);
+        ``UnknownSchemaIdError`` when the registry does not have it."""
         try:
             info = await self.registry.get_schema_info(schema_id)
         except SchemaNotFoundError as exc:

@@ -449,7 +449,13 @@ async def test_on_error_skip_logs_and_moves_on(
     bad = await fill_bad_topic(bootstrap, registry_url, unique_topic)
     caplog.set_level(logging.WARNING)
     async with AvroConsumer(
-        bootstrap, registry_url, unique_group, spec=bad.spec, on_error="skip", **GROUP_OPTIONS
+        bootstrap,
+        registry_url,
+        unique_group,
+        spec=bad.spec,
+        on_error="skip",
+        unknown_schema_ids="on_error",
+        **GROUP_OPTIONS,
     ) as consumer:
         records = await consume_n(consumer, len(bad.values))
     assert [r.value for r in records] == bad.values
@@ -472,7 +478,13 @@ async def test_on_error_dead_letter_forwards_the_raw_message(
     dlq = unique_topic + ".dlq"
     await create_topic(bootstrap, dlq)
     async with AvroConsumer(
-        bootstrap, registry_url, unique_group, spec=bad.spec, dead_letter_topic=dlq, **GROUP_OPTIONS
+        bootstrap,
+        registry_url,
+        unique_group,
+        spec=bad.spec,
+        dead_letter_topic=dlq,
+        unknown_schema_ids="on_error",
+        **GROUP_OPTIONS,
     ) as consumer:
         assert consumer.on_error == "dead_letter"
         records = await consume_n(consumer, len(bad.values))
@@ -714,4 +726,4 @@ def test_options_that_would_break_the_guarantees_are_rejected() -> None:
     producer = ts.TelescopeCommandsProducer(
         "127.0.0.1:9", "http://127.0.0.1:9", enable_idempotence=True, acks="all"
     )
-    assert producer._options["enable_idempotence"] is True
+    assert producer._transport._options["enable_idempotence"] is True

@@ -20,9 +20,9 @@ May import: the standard library, aiokafka (confluent-kafka only lazily, inside 
 and the runtime's ``errors``, ``keys``, ``registry``, ``serde`` and ``value_codec`` modules.
 """
 
-from .consumer import ERROR_HEADER_PREFIX as ERROR_HEADER_PREFIX
-from .consumer import ON_ERROR as ON_ERROR
 from .consumer import AvroConsumer
+from .core import ERROR_HEADER_PREFIX as ERROR_HEADER_PREFIX
+from .core import ON_ERROR as ON_ERROR
 from .producer import AvroProducer, TombstoneAvroProducer
 from .producer import RegistryLike as RegistryLike
 from .records import Headers as Headers
