@@ -35,6 +35,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 __all__ = [
+    "CONFLUENT_GROUP_OPTIONS",
     "GROUP_OPTIONS",
     "KafkaBroker",
     "committed_offsets",
@@ -48,6 +49,11 @@ __all__ = [
 
 # A group join on tansu takes ~1 s with these (see the module docstring).
 GROUP_OPTIONS: dict[str, Any] = {"session_timeout_ms": 1000, "heartbeat_interval_ms": 200}
+# The same for confluent-kafka (librdkafka's configuration names).
+CONFLUENT_GROUP_OPTIONS: dict[str, Any] = {
+    "session.timeout.ms": 1000,
+    "heartbeat.interval.ms": 200,
+}
 _START_TIMEOUT = 20.0
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "ERROR_HEADER_PREFIX",
     "ON_ERROR",
     "UNKNOWN_SCHEMA_IDS",
+    "Batch",
     "Commit",
     "ConsumerCore",
     "DeadLetter",
@@ -106,6 +107,17 @@ class Probe:
     timeout: float
 
 
+class Batch(list[Record[K, V]]):
+    """What ``next_batch`` returns: its records, and the messages skipped or dead-lettered
+    between them (``skipped``: (topic, partition, offset)), committed past with the batch."""
+
+    __slots__ = ("skipped",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.skipped: list[tuple[str, int, int]] = []
+
+
 Step: TypeAlias = Fetch | Commit | Load | DeadLetter | Probe
 Plan: TypeAlias = Generator[Step, Any, T]
 
@@ -169,6 +181,10 @@ class ConsumerCore(Generic[K, V]):
         self._key = serde.key
         self._plain = serde._plain
         self._contact = time.monotonic()  # the last time a broker was known to answer
+        self._collecting: Batch[K, V] | None = None  # the batch next_batch is filling
+        # Dead-lettered and not yet committed past: met again (a batch read again), they are
+        # not sent twice.
+        self._dead_lettered: set[tuple[str, int, int]] = set()
 
     # -- decoding (no I/O)
 
@@ -220,11 +236,12 @@ class ConsumerCore(Generic[K, V]):
             if record is not None:
                 return record
 
-    def next_batch(self, max_records: int, timeout_ms: int) -> Plan[list[Record[K, V]]]:
+    def next_batch(self, max_records: int, timeout_ms: int) -> Plan[Batch[K, V]]:
         """Up to ``max_records`` records: as soon as there are that many, or ``timeout_ms``
         after the first one arrived. A failure after some records returns those; the failing
         message comes first in the next batch (and fails again there)."""
-        batch: list[Record[K, V]] = []
+        batch: Batch[K, V] = Batch()
+        self._collecting = batch
         deadline = 0.0
         try:
             while len(batch) < max_records:
@@ -253,6 +270,8 @@ class ConsumerCore(Generic[K, V]):
         except BaseException:
             self.rewind_records(batch)
             raise
+        finally:
+            self._collecting = None
         return batch
 
     def _fetch(self, timeout_ms: int) -> Plan[None]:
@@ -289,7 +308,7 @@ class ConsumerCore(Generic[K, V]):
                 message.partition,
                 message.offset,
             )
-            self._mark(message.topic, message.partition, message.offset)
+            self._passed(message)
             return None
         try:
             while True:
@@ -323,17 +342,19 @@ class ConsumerCore(Generic[K, V]):
         if policy == "raise":
             self.rewind(message.topic, message.partition, message.offset)
             raise exc
+        where = (message.topic, message.partition, message.offset)
         if policy == "skip":
             log.warning("skipping an undecodable message: %s", exc)
-        else:
+        elif where not in self._dead_lettered:
             assert self.dead_letter_topic is not None
             try:
                 yield self._dead_letter(message, exc, self.dead_letter_topic)
             except BaseException:
                 self.rewind(message.topic, message.partition, message.offset)
                 raise
+            self._dead_lettered.add(where)
             log.warning("sent an undecodable message to %s: %s", self.dead_letter_topic, exc)
-        self._mark(message.topic, message.partition, message.offset)
+        self._passed(message)
 
     @staticmethod
     def _dead_letter(message: Fetched, exc: DeserializationError, topic: str) -> DeadLetter:
@@ -363,17 +384,36 @@ class ConsumerCore(Generic[K, V]):
         }
         if offsets and (yield Commit(offsets)):
             self.committed.update(offsets)
+            if self._dead_lettered:
+                self._dead_lettered = {
+                    (t, p, o)
+                    for t, p, o in self._dead_lettered
+                    if o >= self.committed.get((t, p), 0)
+                }
 
     # -- bookkeeping (no I/O)
 
     def _mark(self, topic: str, partition: int, offset: int) -> None:
         self.handled[(topic, partition)] = offset + 1
 
+    def _passed(self, message: Fetched) -> None:
+        """A message skipped or dead-lettered: committed past -- with the batch being filled
+        when that holds an earlier record of its partition, which is not handled yet."""
+        batch = self._collecting
+        if batch and any(r.partition == message.partition for r in batch):
+            batch.skipped.append((message.topic, message.partition, message.offset))
+        else:
+            self._mark(message.topic, message.partition, message.offset)
+
     def mark(self, records: Iterable[Record[Any, Any]]) -> None:
-        """These records were handled: their offsets may be committed."""
+        """These records (and what a batch skipped among them) were handled: their offsets
+        may be committed."""
         handled = self.handled
         for r in records:
             handled[(r.topic, r.partition)] = r.offset + 1
+        for topic, partition, offset in getattr(records, "skipped", ()):
+            if handled.get((topic, partition), -1) <= offset:
+                handled[(topic, partition)] = offset + 1
 
     def rewind(self, topic: str, partition: int, offset: int) -> None:
         """Make ``offset`` the next message read from the partition (it was not handled)."""
@@ -427,4 +467,5 @@ class ConsumerCore(Generic[K, V]):
         for tp in partitions:
             self.handled.pop(tp, None)
             self.committed.pop(tp, None)
+        self._dead_lettered = {d for d in self._dead_lettered if d[:2] not in partitions}
         return offsets if self.group_id is not None else {}

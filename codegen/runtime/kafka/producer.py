@@ -91,17 +91,11 @@ class _ProducerBase(Generic[K, V]):
             key
         )
 
-    def _tombstone_key(self, key: K) -> bytes:
-        """The key of a tombstone (no value: no schema, so no registry call)."""
-        spec = self.serde.spec
-        if not spec.tombstones:
-            raise SerializationError(
-                f"topic {self.topic!r} is not configured for tombstones: a null value is not "
-                f"a {spec.value.name} (set tombstones = true for the topic, or tombstones=True)"
-            )
+    def _check_tombstone(self, key: K) -> None:
+        """A tombstone (a key and no value) is allowed on the topic, and has a key."""
+        self.serde.spec.tombstone_allowed()
         if key is None:
             raise SerializationError("a tombstone deletes a key: it needs one")
-        return bytes(self.serde.serialize_key_now(key))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(topic={self.topic!r}, started={self._is_started()})"
@@ -213,8 +207,9 @@ class AvroProducer(_Lifecycle, _ProducerBase[K, V]):
     async def _send_tombstone(
         self, key: K, headers: Headers | None, partition: int | None, timestamp_ms: int | None
     ) -> Any:
-        key_bytes = self._tombstone_key(key)
+        self._check_tombstone(key)
         self._check_started()
+        key_bytes = self.serde.serialize_key_now(key)  # no value: no schema, no registry call
         return await self._send(None, key_bytes, headers, partition, timestamp_ms)
 
     async def send_batch(self, messages: Iterable[V | Message[K, V]]) -> list[Any]:

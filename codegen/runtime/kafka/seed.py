@@ -1,7 +1,9 @@
 """The seed's classes: ``KafkaAvroProducer[T]`` / ``KafkaAvroConsumer[T]`` take the arguments
 of the classes of the same names in the seed project (``topic=``, ``schema_class=`` /
 ``message_class=``) and build their ``TopicSpec`` from them; ``key_format=`` and
-``tombstones=`` say per instance what the configuration says per topic."""
+``tombstones=`` say per instance what the configuration says per topic.
+``KafkaAvroSyncProducer[T]`` / ``KafkaAvroSyncConsumer[T]`` are their synchronous twins
+(confluent-kafka), with the same arguments."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from ..serde import Codec, Registration, TopicSpec, codec_for
 from .consumer import AvroConsumer
 from .producer import AvroProducer
 from .records import Headers
+from .sync_consumer import SyncAvroConsumer
+from .sync_producer import OnDelivery, SyncAvroProducer
 
 T = TypeVar("T")
 
@@ -104,6 +108,72 @@ class KafkaAvroConsumer(AvroConsumer[Any, T]):
     ) -> None:
         if topic is None or message_class is None:
             raise TypeError("KafkaAvroConsumer needs topic=... and message_class=...")
+        spec = _seed_spec(
+            topic, message_class, key_schema, key_format, subject_strategy, tombstones
+        )
+        super().__init__(bootstrap_servers, schema_registry_url, group_id, spec=spec, **options)
+
+
+class KafkaAvroSyncProducer(SyncAvroProducer[Any, T]):
+    """The sync twin of ``KafkaAvroProducer`` (confluent-kafka): the same arguments;
+    ``produce(value, key=...)``, ``flush()``, and ``produce_tombstone(key)`` with
+    ``tombstones=True``."""
+
+    REGISTRATIONS: ClassVar[Mapping[str, Registration]] = {}
+
+    def __init__(
+        self,
+        bootstrap_servers: str | Sequence[str],
+        schema_registry_url: str | None = None,
+        topic: str | None = None,
+        schema_class: type[T] | None = None,
+        *,
+        key_schema: Any = None,
+        key_format: str = "avro",
+        subject_strategy: str = "topic",
+        tombstones: bool = False,
+        **options: Any,
+    ) -> None:
+        if topic is None or schema_class is None:
+            raise TypeError("KafkaAvroSyncProducer needs topic=... and schema_class=...")
+        spec = _seed_spec(
+            topic,
+            schema_class,
+            key_schema,
+            key_format,
+            subject_strategy,
+            tombstones,
+            self.REGISTRATIONS,
+        )
+        super().__init__(bootstrap_servers, schema_registry_url, spec=spec, **options)
+
+    def produce_tombstone(
+        self, key: Any, headers: Headers | None = None, *, on_delivery: OnDelivery | None = None
+    ) -> None:
+        """Delete ``key``: produce it with no value. Refused unless created with tombstones=True."""
+        self._produce_tombstone(key, headers, None, None, on_delivery)
+
+
+class KafkaAvroSyncConsumer(SyncAvroConsumer[Any, T]):
+    """The sync twin of ``KafkaAvroConsumer`` (confluent-kafka): the same arguments;
+    ``consume(handler)`` calls ``handler(value)``."""
+
+    def __init__(
+        self,
+        bootstrap_servers: str | Sequence[str],
+        schema_registry_url: str | None = None,
+        topic: str | None = None,
+        group_id: str | None = None,
+        message_class: type[T] | None = None,
+        *,
+        key_schema: Any = None,
+        key_format: str = "avro",
+        subject_strategy: str = "topic",
+        tombstones: bool = False,
+        **options: Any,
+    ) -> None:
+        if topic is None or message_class is None:
+            raise TypeError("KafkaAvroSyncConsumer needs topic=... and message_class=...")
         spec = _seed_spec(
             topic, message_class, key_schema, key_format, subject_strategy, tombstones
         )

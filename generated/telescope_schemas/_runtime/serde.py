@@ -14,6 +14,9 @@ Three layers, each usable alone:
 - ``TopicSerde`` / ``AsyncTopicSerde`` hold the key and value serdes of one topic
   (``serialize``/``deserialize`` for values, ``serialize_key``/``deserialize_key`` for keys).
   Generated ``<Topic>Serde`` classes are ``TopicSerde`` subclasses with everything embedded.
+  ``TopicSerde``'s ``value_serializer``, ``key_serializer``, ``value_deserializer`` and
+  ``key_deserializer`` take ``(obj_or_bytes, ctx=None)``: they drop into confluent-kafka's
+  ``SerializingProducer`` / ``DeserializingConsumer`` configuration as they are.
 
 Tombstones (a message without a value: a key deleted from a compacted topic): with
 ``TopicSpec(tombstones=True)`` ``deserialize(None)`` returns None (``TombstoneTopicSerde``
@@ -31,7 +34,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, ClassVar, Final, Generic, Self, TypeVar, cast
 
-from .errors import TombstoneError
+from .errors import SerializationError, TombstoneError
 from .keys import RawKey, UntypedKey
 from .registry import AsyncSchemaRegistryClient, RegistryConfig, SchemaRegistryClient
 from .subject_serde import AsyncSubjectSerde, SubjectSerde
@@ -109,6 +112,14 @@ class TopicSpec(Generic[K, V]):
         if not isinstance(codec, Codec):
             return None
         return subject_name(strategy or self.subject_strategy, self.topic, role, codec)
+
+    def tombstone_allowed(self) -> None:
+        """Refuse to write a tombstone (a null value) on a topic without tombstones."""
+        if not self.tombstones:
+            raise SerializationError(
+                f"topic {self.topic!r} is not configured for tombstones: a null value is not "
+                f"a {self.value.name} (set tombstones = true for the topic, or tombstones=True)"
+            )
 
     def tombstone(self) -> None:
         """What a message without a value reads as: None, or ``TombstoneError``."""
@@ -259,6 +270,32 @@ class TopicSerde(_TopicSerdeBase[K, V]):
         if self.key is None:
             return self._plain.decode(data)
         return self.key.deserialize(data)
+
+    # -- confluent-kafka's serializer interface: callables (obj_or_bytes, ctx=None)
+
+    def value_serializer(self, value: V | None, ctx: object = None) -> bytes | None:
+        """``SerializingProducer``'s ``value.serializer``: a value as framed Avro bytes; None
+        (a tombstone) stays None on a topic with tombstones. ``ctx`` is not needed: the
+        subjects are this serde's, whatever topic the producer writes to."""
+        if value is None:
+            self.spec.tombstone_allowed()
+            return None
+        return self.value.serialize(value)
+
+    def key_serializer(self, key: K | None, ctx: object = None) -> bytes | None:
+        """``SerializingProducer``'s ``key.serializer``: ``serialize_key``; None (no key)
+        stays None."""
+        return None if key is None else self.serialize_key(key)
+
+    def value_deserializer(self, data: bytes | None, ctx: object = None) -> V | None:
+        """``DeserializingConsumer``'s ``value.deserializer``: ``deserialize`` (None, a
+        tombstone, is None on a topic with tombstones, else ``TombstoneError``)."""
+        return self.deserialize(data)  # type: ignore[arg-type]
+
+    def key_deserializer(self, data: bytes | None, ctx: object = None) -> K | None:
+        """``DeserializingConsumer``'s ``key.deserializer``: ``deserialize_key``; None (no
+        key) stays None."""
+        return None if data is None else self.deserialize_key(data)
 
     def close(self) -> None:
         """Close the registry client (unless it was passed in)."""

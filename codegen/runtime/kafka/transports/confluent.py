@@ -4,8 +4,10 @@ what ``confluent_async`` bridges to asyncio for ``client="confluent"``.
 confluent-kafka is optional: it is imported when a transport is built, and its absence is a
 clear ``ImportError`` (``pip install confluent-kafka``). Options are librdkafka's configuration
 names (``"linger.ms"``, ``"security.protocol"``, ``"sasl.username"``...); the ones avrobind sets
-itself are refused (``OWNED_PRODUCER`` / ``OWNED_CONSUMER``). Defaults: ``message.timeout.ms``
-(producers) is ``broker_timeout``; consumers read from ``"earliest"`` and never auto-commit.
+itself are refused (``OWNED_PRODUCER`` / ``OWNED_CONSUMER``). Defaults: producers partition keys
+with ``murmur2_random`` (Kafka's own partitioner, as Java and aiokafka do; librdkafka's default
+would put a key on another partition) and ``message.timeout.ms`` is ``broker_timeout``;
+consumers read from ``"earliest"`` and never auto-commit.
 librdkafka's log lines and error events go to the ``avrobind.kafka.confluent`` logger,
 throttled (see ``logs``), unless ``logger`` / ``error_cb`` options are given.
 """
@@ -202,6 +204,9 @@ class ConfluentProducer:
         self._config = _config({"bootstrap.servers": servers}, options)
         if "delivery.timeout.ms" not in options:
             self._config.setdefault("message.timeout.ms", max(1, int(broker_timeout * 1000)))
+        # Kafka's (Java's, aiokafka's) partitioner rather than librdkafka's CRC32 default: a
+        # key lands on the same partition whichever client produced it.
+        self._config.setdefault("partitioner", "murmur2_random")
         self.broker_timeout = broker_timeout
         self._producer: Any = None
 
