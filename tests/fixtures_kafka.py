@@ -3,7 +3,8 @@
 Use from a conftest with `from tests.fixtures_kafka import *`.
 
 - `kafka_broker` (session): one in-memory tansu broker on a free 127.0.0.1 port; `.bootstrap`
-  (``"127.0.0.1:PORT"``), `.pid`, `.log()`. Stopped by its PID at the end of the session.
+  (``"127.0.0.1:PORT"``), `.pid`, `.log()`, `.kill()` (a crash). Stopped by its PID at the end
+  of the session.
 - `fresh_kafka_broker` (function): a broker for one test, for the generated classes' fixed
   topic names.
 - `unique_topic` / `unique_group` (function): names no other test uses.
@@ -137,6 +138,13 @@ class KafkaBroker:
             return False
         finally:
             await admin.close()
+
+    def kill(self) -> None:
+        """SIGKILL: the broker is gone at once (a crash; `stop` lets tansu shut down, which
+        takes seconds while clients are connected)."""
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait(timeout=10)
 
     def stop(self) -> None:
         if self._proc.poll() is None:

@@ -2,9 +2,10 @@
 ``AIOKafkaConsumer`` driven as the interface says.
 
 Options are aiokafka's keyword arguments (``acks``, ``linger_ms``, ``security_protocol``...),
-checked against its constructors when the transport is built. ``broker_timeout`` becomes
-``request_timeout_ms`` unless that is given: aiokafka fails a send, a metadata request or the
-bootstrap after it, and those failures become ``BrokerUnavailableError``. aiokafka's loggers
+checked against its constructors when the transport is built. A producer's ``broker_timeout``
+becomes its ``request_timeout_ms`` unless that is given: aiokafka fails a send or the bootstrap
+after it, and those failures become ``BrokerUnavailableError``; a consumer keeps aiokafka's
+request timeout (a group join may take longer) and is watched by ``probe``. aiokafka's loggers
 are throttled (``logs.throttle_aiokafka``) once a transport starts.
 """
 
@@ -150,7 +151,7 @@ class AioProducer:
     async def stop(self) -> None:
         producer, self._producer = self._producer, None
         if producer is not None:
-            await producer.stop()
+            await _stop(producer)
 
 
 class _Listener:
@@ -192,16 +193,15 @@ class AioConsumer:
                 "enable_auto_commit would commit messages before they are handled; "
                 "this consumer commits itself, after the handler succeeded"
             )
-        self._options = _with_timeout(
-            {
-                "auto_offset_reset": "earliest",
-                **options,
-                "bootstrap_servers": bootstrap_servers,
-                "group_id": group_id,
-                "enable_auto_commit": False,
-            },
-            broker_timeout,
-        )
+        # broker_timeout is not request_timeout_ms here: a group join may rightly take longer
+        # than a broker outage is tolerated (the consumer core probes the brokers instead).
+        self._options = {
+            "auto_offset_reset": "earliest",
+            **options,
+            "bootstrap_servers": bootstrap_servers,
+            "group_id": group_id,
+            "enable_auto_commit": False,
+        }
         self._consumer: Any = None
 
     def translate(self, exc: BaseException, topic: str | None = None) -> KafkaClientError:
@@ -261,4 +261,16 @@ class AioConsumer:
     async def stop(self) -> None:
         consumer, self._consumer = self._consumer, None
         if consumer is not None:
-            await consumer.stop()
+            await _stop(consumer)
+
+
+async def _stop(client: Any) -> None:
+    """Stop an aiokafka client. Without a broker, aiokafka's own stop lets the cancellation
+    of its internal tasks escape as CancelledError: that one is not ours to propagate."""
+    try:
+        await client.stop()
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+        log.warning("aiokafka's %s stopped with its tasks cancelled", type(client).__name__)
