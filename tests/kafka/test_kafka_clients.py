@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import uuid
 from pathlib import Path
 from types import ModuleType
@@ -443,3 +444,53 @@ def test_options_that_would_break_the_guarantees_are_rejected() -> None:
         "127.0.0.1:9", "http://127.0.0.1:9", enable_idempotence=True, acks="all"
     )
     assert producer._transport._options["enable_idempotence"] is True
+
+
+def test_confluent_options_are_librdkafkas_and_owned_ones_are_refused() -> None:
+    with pytest.raises(TypeError, match=r"value\.serializer"):
+        ts.TelescopeCommandsSyncProducer(
+            "127.0.0.1:9", "http://127.0.0.1:9", **{"value.serializer": bytes}
+        )
+    with pytest.raises(TypeError, match=r"group\.id"):
+        ts.TelescopeCommandsSyncConsumer(
+            "127.0.0.1:9", "http://127.0.0.1:9", "g", **{"group.id": "other"}
+        )
+    with pytest.raises(ValueError, match=r"enable\.auto\.commit"):
+        ts.TelescopeCommandsConsumer(
+            "127.0.0.1:9",
+            "http://127.0.0.1:9",
+            "g",
+            client="confluent",
+            **{"enable.auto.commit": True},
+        )
+    with pytest.raises(ValueError, match="on_error"):
+        ts.TelescopeCommandsSyncConsumer("127.0.0.1:9", "http://127.0.0.1:9", "g", on_error="x")
+    with pytest.raises(ValueError, match="unknown_schema_ids"):
+        ts.TelescopeCommandsConsumer(
+            "127.0.0.1:9", "http://127.0.0.1:9", "g", unknown_schema_ids="skip"
+        )
+    with pytest.raises(ValueError, match="client must be one of aiokafka, confluent"):
+        ts.TelescopeCommandsProducer("127.0.0.1:9", "http://127.0.0.1:9", client="kafka-python")
+    # librdkafka checks its options when the client is built (at start): an aiokafka-style
+    # name is refused with a hint.
+    producer = ts.TelescopeCommandsSyncProducer("127.0.0.1:9", "http://127.0.0.1:9", linger_ms=5)
+    with pytest.raises(ValueError, match="librdkafka's configuration names"):
+        producer._transport.start()
+    # What the product passes through untouched (tansu rejects idempotence: not started here).
+    producer = ts.TelescopeCommandsSyncProducer(
+        "127.0.0.1:9", "http://127.0.0.1:9", **{"enable.idempotence": True, "acks": "all"}
+    )
+    assert producer._transport._config["enable.idempotence"] is True
+
+
+def test_without_confluent_kafka_the_confluent_classes_say_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # An absent package cannot be had in the test environment: hide it from the import system.
+    monkeypatch.setitem(sys.modules, "confluent_kafka", None)
+    with pytest.raises(ImportError, match="pip install 'confluent-kafka"):
+        ts.TelescopeCommandsSyncProducer("127.0.0.1:9", "http://127.0.0.1:9")
+    with pytest.raises(ImportError, match="pip install 'confluent-kafka"):
+        ts.TelescopeCommandsConsumer("127.0.0.1:9", "http://127.0.0.1:9", "g", client="confluent")
+    # The aiokafka classes do not need it.
+    ts.TelescopeCommandsConsumer("127.0.0.1:9", "http://127.0.0.1:9", "g")
