@@ -14,9 +14,19 @@ Use from a conftest with `from tests.fixtures_kafka import *`.
 
 Tansu quirks the tests work around (never by weakening the product):
 - a consumer-group join takes about half of `session.timeout.ms` (or more when a member of the
-  same group just left), so test consumers use `GROUP_OPTIONS` (1 s sessions);
-- the high watermark is unreliable after a batched produce: tests count messages instead;
-- the idempotent/transactional producer is rejected: tests never enable it.
+  same group just left), so test consumers use `GROUP_OPTIONS` (aiokafka) or
+  `CONFLUENT_GROUP_OPTIONS` (confluent-kafka, librdkafka's names): 1 s sessions;
+- confluent-kafka consumers that `subscribe()` do see messages on tansu (assign() is not
+  needed). What looked like "subscribe sees nothing" is the join delay above with librdkafka's
+  default `session.timeout.ms` of 45 s: the first assignment arrives after about 23 s, past a
+  test's reading window. Measured with confluent-kafka 2.16: 23 s with the default session,
+  3 s with 6 s sessions, 1 s with 1 s sessions; `api.version.request`,
+  `broker.version.fallback` and `partition.assignment.strategy` (range, roundrobin,
+  cooperative-sticky) change nothing, nor does subscribing before the topic exists;
+- the high watermark is unreliable after a batched produce (a consumer group starting at
+  `"latest"` begins at a wrong offset): tests count messages and read from `"earliest"`;
+- the idempotent/transactional producer is rejected: tests never enable it (the classes pass
+  `enable_idempotence` / `"enable.idempotence"` through untouched).
 """
 
 from __future__ import annotations
