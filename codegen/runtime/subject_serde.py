@@ -58,14 +58,16 @@ from .wire import HEADER_SIZE, header, parse_header
 __all__ = ["AsyncSubjectSerde", "SubjectSerde", "WriterSchemaNeeded"]
 
 T = TypeVar("T")
+_T = TypeVar("_T")
 
 # --- one subject ----------------------------------------------------------------------------
 
 _Reader = Callable[[bytes, int], tuple[Any, int]]
-# A registry call of a registration plan: the client method ("register" or "lookup"), the
-# subject, the schema text and its references. The plan is sent the method's answer.
-_Call = tuple[str, str, str, tuple[SchemaReference, ...]]
-_Plan = Generator[_Call, Any, int]
+# A registry call of a plan: the client method ("register", "lookup", "get_schema_info",
+# "get_version") and its arguments. The plan is sent the method's answer, or has its
+# exception thrown in; the sync and async serdes make the calls.
+_Call = tuple[Any, ...]
+_Plan = Generator[_Call, Any, _T]
 
 
 class WriterSchemaNeeded(Exception):
@@ -147,7 +149,7 @@ class _SubjectBase(Generic[T]):
             subject=self.subject,
         )
 
-    def _registration_plan(self) -> _Plan:
+    def _registration_plan(self) -> _Plan[int]:
         """The registry calls that register (or look up) the schema; ends with its id.
 
         Run by ``register`` of the sync and async serdes, which make the calls.
@@ -270,6 +272,28 @@ class _SubjectBase(Generic[T]):
             exc.field = self.field
             raise
 
+    def _writer_plan(self, schema_id: int) -> _Plan[_Reader]:
+        """The registry calls that fetch writer schema ``schema_id`` and the schemas it
+        references (depth first); ends with its reader, cached."""
+        try:
+            info: SchemaInfo = yield ("get_schema_info", schema_id)
+        except SchemaNotFoundError as exc:
+            raise UnknownSchemaIdError(schema_id, field=self.field) from exc
+        named: dict[str, Any] = {}
+        yield from self._referenced_plan(info.references, named, set())
+        return self._add_writer(info, named)
+
+    def _referenced_plan(
+        self, refs: Iterable[SchemaReference], named: dict[str, Any], seen: set[tuple[str, int]]
+    ) -> _Plan[None]:
+        for ref in refs:
+            if (ref.subject, ref.version) in seen:
+                continue
+            seen.add((ref.subject, ref.version))
+            found = yield ("get_version", ref.subject, ref.version)
+            yield from self._referenced_plan(found.references, named, seen)
+            _add_named(found.schema, named)
+
     def _add_writer(self, info: SchemaInfo, named: dict[str, Any]) -> _Reader:
         """The reader of messages written with ``info``'s schema (parsed once, then cached)."""
         schema_id = info.schema_id
@@ -326,18 +350,25 @@ class SubjectSerde(_SubjectBase[T]):
         super().__init__(codec, subject, auto_register=auto_register, field=field)
         self.registry = registry
 
+    def _drive(self, plan: _Plan[_T]) -> _T:
+        answer: Any = None
+        error: Exception | None = None
+        try:
+            while True:
+                call = plan.send(answer) if error is None else plan.throw(error)
+                error = None
+                try:
+                    answer = getattr(self.registry, call[0])(*call[1:])
+                except Exception as exc:  # noqa: BLE001 -- thrown into the plan
+                    error = exc
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+
     def register(self) -> int:
         """Register (or, with ``auto_register=False``, look up) the schema; its id (cached)."""
         if self._schema_id is not None:
             return self._schema_id
-        plan = self._registration_plan()
-        answer: Any = None
-        try:
-            while True:
-                method, subject, schema, refs = plan.send(answer)
-                answer = getattr(self.registry, method)(subject, schema, refs)
-        except StopIteration as done:
-            return self._set_schema_id(done.value)
+        return self._set_schema_id(self._drive(self._registration_plan()))
 
     def serialize(self, value: T) -> bytes:
         """``value`` as framed Avro bytes (the first call registers the schema)."""
@@ -368,24 +399,7 @@ class SubjectSerde(_SubjectBase[T]):
     def load(self, schema_id: int) -> _Reader:
         """Fetch, parse and cache the writer schema ``schema_id`` (and its references);
         ``UnknownSchemaIdError`` when the registry does not have it."""
-        try:
-            info = self.registry.get_schema_info(schema_id)
-        except SchemaNotFoundError as exc:
-            raise UnknownSchemaIdError(schema_id, field=self.field) from exc
-        named: dict[str, Any] = {}
-        self._load_references(info.references, named, set())
-        return self._add_writer(info, named)
-
-    def _load_references(
-        self, refs: Iterable[SchemaReference], named: dict[str, Any], seen: set[tuple[str, int]]
-    ) -> None:
-        for ref in refs:
-            if (ref.subject, ref.version) in seen:
-                continue
-            seen.add((ref.subject, ref.version))
-            found = self.registry.get_version(ref.subject, ref.version)
-            self._load_references(found.references, named, seen)
-            _add_named(found.schema, named)
+        return self._drive(self._writer_plan(schema_id))
 
 
 class AsyncSubjectSerde(_SubjectBase[T]):
@@ -403,18 +417,25 @@ class AsyncSubjectSerde(_SubjectBase[T]):
         super().__init__(codec, subject, auto_register=auto_register, field=field)
         self.registry = registry
 
+    async def _drive(self, plan: _Plan[_T]) -> _T:
+        answer: Any = None
+        error: Exception | None = None
+        try:
+            while True:
+                call = plan.send(answer) if error is None else plan.throw(error)
+                error = None
+                try:
+                    answer = await getattr(self.registry, call[0])(*call[1:])
+                except Exception as exc:  # noqa: BLE001 -- thrown into the plan
+                    error = exc
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+
     async def register(self) -> int:
         """Register (or, with ``auto_register=False``, look up) the schema; its id (cached)."""
         if self._schema_id is not None:
             return self._schema_id
-        plan = self._registration_plan()
-        answer: Any = None
-        try:
-            while True:
-                method, subject, schema, refs = plan.send(answer)
-                answer = await getattr(self.registry, method)(subject, schema, refs)
-        except StopIteration as done:
-            return self._set_schema_id(done.value)
+        return self._set_schema_id(await self._drive(self._registration_plan()))
 
     async def serialize(self, value: T) -> bytes:
         """``value`` as framed Avro bytes (the first call registers the schema)."""
@@ -435,21 +456,4 @@ class AsyncSubjectSerde(_SubjectBase[T]):
     async def load(self, schema_id: int) -> _Reader:
         """Fetch, parse and cache the writer schema ``schema_id`` (and its references);
         ``UnknownSchemaIdError`` when the registry does not have it."""
-        try:
-            info = await self.registry.get_schema_info(schema_id)
-        except SchemaNotFoundError as exc:
-            raise UnknownSchemaIdError(schema_id, field=self.field) from exc
-        named: dict[str, Any] = {}
-        await self._load_references(info.references, named, set())
-        return self._add_writer(info, named)
-
-    async def _load_references(
-        self, refs: Iterable[SchemaReference], named: dict[str, Any], seen: set[tuple[str, int]]
-    ) -> None:
-        for ref in refs:
-            if (ref.subject, ref.version) in seen:
-                continue
-            seen.add((ref.subject, ref.version))
-            found = await self.registry.get_version(ref.subject, ref.version)
-            await self._load_references(found.references, named, seen)
-            _add_named(found.schema, named)
+        return await self._drive(self._writer_plan(schema_id))

@@ -39,6 +39,7 @@ from telescope_schemas._runtime.kafka import (
 )
 
 from tests.fixtures_kafka import CONFLUENT_GROUP_OPTIONS, GROUP_OPTIONS
+from tests.kafka.consuming import consume_n
 
 CLIENTS = ["aiokafka", "confluent", "sync"]
 TIMEOUT = 30.0
@@ -92,12 +93,13 @@ async def _call(sync: bool, fn: Callable[..., Any], *args: Any) -> Any:
     return await result if inspect.isawaitable(result) else result
 
 
-class Producing:
-    """A producer of any client: `send`, `send_batch`, `send_tombstone` wait for the broker."""
+class _Side:
+    """A producer or consumer of any client, entered with `async with` (a sync one in a
+    thread)."""
 
-    def __init__(self, producer: Any) -> None:
-        self.raw = producer
-        self.sync = isinstance(producer, SyncAvroProducer)
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+        self.sync = isinstance(raw, (SyncAvroProducer, SyncAvroConsumer))
 
     async def __aenter__(self) -> Self:
         if self.sync:
@@ -116,6 +118,10 @@ class Producing:
             await asyncio.to_thread(self.raw.__exit__, exc_type, exc, tb)
         else:
             await self.raw.__aexit__(exc_type, exc, tb)
+
+
+class Producing(_Side):
+    """A producer of any client: `send`, `send_batch`, `send_tombstone` wait for the broker."""
 
     async def send(self, value: Any, key: Any = None, headers: Any = None) -> Any:
         if not self.sync:
@@ -146,30 +152,8 @@ class Producing:
         await asyncio.to_thread(produce)
 
 
-class Consuming:
+class Consuming(_Side):
     """A consumer of any client, read the ways the shared tests need."""
-
-    def __init__(self, consumer: Any) -> None:
-        self.raw = consumer
-        self.sync = isinstance(consumer, SyncAvroConsumer)
-
-    async def __aenter__(self) -> Self:
-        if self.sync:
-            await asyncio.to_thread(self.raw.__enter__)
-        else:
-            await self.raw.__aenter__()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self.sync:
-            await asyncio.to_thread(self.raw.__exit__, exc_type, exc, tb)
-        else:
-            await self.raw.__aexit__(exc_type, exc, tb)
 
     async def _guarded(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run with the test timeout; a sync consumer that overruns is stopped."""
@@ -242,27 +226,7 @@ class Consuming:
         if self.sync:
             got = await self.take(count)
             return got if records else [r.value for r in got]
-        got: list[Any] = []
-        done = asyncio.Event()
-
-        def handler(record: Any) -> None:
-            got.append(record if records else record.value)
-            if len(got) >= count:
-                done.set()
-
-        task = asyncio.create_task(self.raw.consume_records(handler))
-        waiter = asyncio.create_task(done.wait())
-        finished, _ = await asyncio.wait(
-            {task, waiter}, timeout=TIMEOUT, return_when=asyncio.FIRST_COMPLETED
-        )
-        waiter.cancel()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        if task in finished and task.exception() is not None:
-            raise task.exception()  # type: ignore[misc]
-        assert len(got) >= count, f"handled {len(got)} of {count} within {TIMEOUT} s"
-        return got
+        return await consume_n(self.raw, count, records=records, timeout=TIMEOUT)
 
     async def run(self, handler: Callable[[Any], Any], stop: asyncio.Event) -> None:
         """`consume_records(handler)` until `stop` is set (then cancelled, or stopped)."""

@@ -22,86 +22,16 @@ The sync producers (``sync_producer``) share ``_ProducerBase``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
-from types import TracebackType
-from typing import Any, ClassVar, Final, Generic, Self, TypeAlias, TypeVar
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
-from ..errors import SerializationError
-from ..registry import AsyncSchemaRegistryClient, RegistryConfig
-from ..serde import AsyncTopicSerde, TopicSpec
+from ..serde import AsyncTopicSerde
+from .bases import _Lifecycle, _ProducerBase
 from .records import Headers, Message, _headers
-from .transports import AsyncProducerTransport, pick
+from .transports import AsyncProducerTransport
 
 K = TypeVar("K")
 V = TypeVar("V")
-
-RegistryLike: TypeAlias = AsyncSchemaRegistryClient | RegistryConfig | str | None
-BROKER_TIMEOUT: Final = 30.0
-
-
-class _Lifecycle:
-    """`async with`: start (stopping again if starting fails), then stop on the way out."""
-
-    async def start(self) -> None:
-        raise NotImplementedError
-
-    async def stop(self) -> None:
-        raise NotImplementedError
-
-    async def __aenter__(self) -> Self:
-        try:
-            await self.start()
-        except BaseException:
-            await self.stop()
-            raise
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-
-class _ProducerBase(Generic[K, V]):
-    """What the async and sync producers share: the embedded topic, encoding, tombstones."""
-
-    # Generated subclasses set these (see TopicSerde); SPEC is used when spec= is not given.
-    TOPIC: ClassVar[str]
-    KEY_SUBJECT: ClassVar[str | None]
-    VALUE_SUBJECT: ClassVar[str]
-    KEY_TYPE: ClassVar[type | None]
-    VALUE_TYPE: ClassVar[type]
-    SPEC: ClassVar[TopicSpec[Any, Any]]
-    _TOMBSTONES: ClassVar[bool] = False  # True: a class with send_tombstone/produce_tombstone
-
-    serde: Any  # the topic serde (AsyncTopicSerde or TopicSerde)
-    topic: str
-
-    def _check_spec(self) -> None:
-        if self._TOMBSTONES and not self.serde.spec.tombstones:
-            raise ValueError(f"{type(self).__name__} needs a TopicSpec with tombstones=True")
-        self.topic = self.serde.topic
-
-    def _encode(self, value: V, key: K | None) -> tuple[bytes, bytes | None]:
-        serde = self.serde
-        return serde.value.serialize_now(value), None if key is None else serde.serialize_key_now(
-            key
-        )
-
-    def _check_tombstone(self, key: K) -> None:
-        """A tombstone (a key and no value) is allowed on the topic, and has a key."""
-        self.serde.spec.tombstone_allowed()
-        if key is None:
-            raise SerializationError("a tombstone deletes a key: it needs one")
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(topic={self.topic!r}, started={self._is_started()})"
-
-    def _is_started(self) -> bool:
-        raise NotImplementedError
 
 
 class AvroProducer(_Lifecycle, _ProducerBase[K, V]):
@@ -113,43 +43,12 @@ class AvroProducer(_Lifecycle, _ProducerBase[K, V]):
     a stopped producer cannot be started again. See the module docstring for ``client``.
     """
 
-    def __init__(
-        self,
-        bootstrap_servers: str | Sequence[str],
-        schema_registry_url: str | None = None,
-        *,
-        spec: TopicSpec[Any, V] | None = None,
-        registry: RegistryLike = None,
-        auto_register: bool = True,
-        subject_strategy: str | None = None,
-        client: str = "aiokafka",
-        broker_timeout: float = BROKER_TIMEOUT,
-        **options: Any,
-    ) -> None:
-        transports = pick(bootstrap_servers, client)
-        if transports.async_producer is None:
-            raise ValueError(f"client {client!r} has no asyncio producer")
-        self._transport: AsyncProducerTransport = transports.async_producer(
-            bootstrap_servers, options, broker_timeout
-        )
-        self.serde: AsyncTopicSerde[Any, V] = AsyncTopicSerde(
-            schema_registry_url,
-            spec=spec or getattr(type(self), "SPEC", None),
-            registry=registry,
-            auto_register=auto_register,
-            subject_strategy=subject_strategy,
-        )
-        self._check_spec()
-        self.client = transports.name
-        self._started = False
-        self._stopped = False
-
-    def _is_started(self) -> bool:
-        return self._started
+    serde: AsyncTopicSerde[Any, V]
+    _transport: AsyncProducerTransport
 
     async def start(self) -> None:
         """Register (or check) the schemas, then connect to the cluster."""
-        if self._stopped:
+        if self._closed:
             raise RuntimeError(f"{type(self).__name__} was stopped; create a new one")
         if self._started:
             return
@@ -159,7 +58,7 @@ class AvroProducer(_Lifecycle, _ProducerBase[K, V]):
 
     async def stop(self) -> None:
         """Deliver what is pending, disconnect, and close the registry client."""
-        self._stopped = True
+        self._closed = True
         started, self._started = self._started, False
         try:
             if started:

@@ -20,28 +20,14 @@ deserializers, the cluster and the group are the class's own and are refused.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from types import TracebackType
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Self, TypeVar
 
-from ..errors import DeserializationError
-from ..serde import TopicSerde, TopicSpec
-from .core import (
-    Commit,
-    ConsumerCore,
-    DeadLetter,
-    Fetch,
-    Load,
-    Plan,
-    Probe,
-    Step,
-    Stopped,
-    check_policy,
-)
-from .producer import BROKER_TIMEOUT
+from ..serde import TopicSerde
+from .bases import _ConsumerBase, _SyncLifecycle
+from .core import Commit, DeadLetter, Fetch, Load, Plan, Probe, Step, Stopped
 from .records import Record
-from .sync_producer import SyncRegistryLike
-from .transports import Delivered, SyncConsumerTransport, SyncProducerTransport, pick
+from .transports import Delivered, SyncConsumerTransport
 
 log = logging.getLogger("avrobind.kafka.consumer")
 
@@ -50,73 +36,17 @@ V = TypeVar("V")
 T = TypeVar("T")
 
 
-class SyncAvroConsumer(Generic[K, V]):
+class SyncAvroConsumer(_SyncLifecycle, _ConsumerBase[K, V]):
     """Consumes typed records of one topic in a consumer group, synchronously, at least once.
 
     See the module docstring. ``registry`` is as for ``SyncAvroProducer``;
     ``poll_timeout_ms`` bounds each poll, ``max_records`` each fetch.
     """
 
-    TOPIC: ClassVar[str]
-    KEY_SUBJECT: ClassVar[str | None]
-    VALUE_SUBJECT: ClassVar[str]
-    KEY_TYPE: ClassVar[type | None]
-    VALUE_TYPE: ClassVar[type]
-    SPEC: ClassVar[TopicSpec[Any, Any]]
-
-    def __init__(
-        self,
-        bootstrap_servers: str | Sequence[str],
-        schema_registry_url: str | None = None,
-        group_id: str | None = None,
-        *,
-        spec: TopicSpec[K, V] | None = None,
-        registry: SyncRegistryLike = None,
-        subject_strategy: str | None = None,
-        on_error: str | None = None,
-        dead_letter_topic: str | None = None,
-        dead_letter_options: Mapping[str, Any] | None = None,
-        unknown_schema_ids: str = "raise",
-        poll_timeout_ms: int = 500,
-        max_records: int = 500,
-        broker_timeout: float = BROKER_TIMEOUT,
-        **options: Any,
-    ) -> None:
-        on_error = check_policy(on_error, dead_letter_topic, unknown_schema_ids)
-        transports = pick(bootstrap_servers, "confluent")
-        assert transports.sync_consumer is not None and transports.sync_producer is not None
-        self._transport: SyncConsumerTransport = transports.sync_consumer(
-            bootstrap_servers, group_id, options, broker_timeout
-        )
-        self._dlq: SyncProducerTransport | None = None
-        if on_error == "dead_letter":
-            dlq_options = {**transports.connection_options(options), **(dead_letter_options or {})}
-            self._dlq = transports.sync_producer(bootstrap_servers, dlq_options, broker_timeout)
-        self.serde: TopicSerde[K, V] = TopicSerde(
-            schema_registry_url,
-            spec=spec or getattr(type(self), "SPEC", None),
-            registry=registry,
-            subject_strategy=subject_strategy,
-        )
-        self.topic = self.serde.topic
-        self.group_id = group_id
-        self.on_error = on_error
-        self.dead_letter_topic = dead_letter_topic
-        self.client = transports.name
-        self.broker_timeout = broker_timeout
-        self._core: ConsumerCore[K, V] = ConsumerCore(
-            self.serde,
-            group_id=group_id,
-            on_error=on_error,
-            unknown_schema_ids=unknown_schema_ids,
-            dead_letter_topic=dead_letter_topic,
-            poll_timeout_ms=poll_timeout_ms,
-            max_records=max_records,
-            broker_timeout=broker_timeout,
-        )
-        self._core.transport = self._transport
-        self._started = False
-        self._closed = False
+    _SYNC = True
+    _CLIENT = "confluent"
+    serde: TopicSerde[K, V]
+    _transport: SyncConsumerTransport
 
     # -- life cycle
 
@@ -156,22 +86,6 @@ class SyncAvroConsumer(Generic[K, V]):
                     self._dlq.close()
             finally:
                 self.serde.close()
-
-    def __enter__(self) -> Self:
-        try:
-            self.start()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- the driver: performs the core's steps
 
@@ -342,24 +256,7 @@ class SyncAvroConsumer(Generic[K, V]):
         if self._started:
             self._run(self._core.commit_plan())
 
-    def skip(self, error: DeserializationError) -> None:
-        """Move past the message that raised ``error`` (with ``on_error="raise"``): it counts
-        as handled and is committed past, like a skipped one."""
-        self._core.skip(error)
-
-    def assignment(self) -> set[int]:
-        """The partitions of the topic this consumer holds now (empty before the group join)."""
-        if not self._started:
-            return set()
-        return {p for t, p in self._transport.assignment() if t == self.topic}
-
     def committed(self, partition: int = 0) -> int | None:
         """The group's committed offset of a partition of the topic (None if none)."""
         self._ensure_started()
         return self._transport.committed((self.topic, partition))
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(topic={self.topic!r}, group_id={self.group_id!r}, "
-            f"on_error={self.on_error!r}, client={self.client!r})"
-        )

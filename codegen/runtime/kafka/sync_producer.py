@@ -21,27 +21,24 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
-from types import TracebackType
-from typing import Any, Self, TypeAlias, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeAlias, TypeVar
 
 from ..errors import KafkaClientError
-from ..registry import RegistryConfig, SchemaRegistryClient
-from ..serde import TopicSerde, TopicSpec
-from .producer import BROKER_TIMEOUT, _ProducerBase
+from ..serde import TopicSerde
+from .bases import _ProducerBase, _SyncLifecycle
 from .records import Headers, _headers
-from .transports import Delivered, SyncProducerTransport, pick
+from .transports import Delivered, SyncProducerTransport
 
 K = TypeVar("K")
 V = TypeVar("V")
 
-SyncRegistryLike: TypeAlias = SchemaRegistryClient | RegistryConfig | str | None
 OnDelivery: TypeAlias = Callable[[KafkaClientError | None, Delivered | None], object]
 
 log = logging.getLogger("avrobind.kafka.producer")
 
 
-class SyncAvroProducer(_ProducerBase[K, V]):
+class SyncAvroProducer(_SyncLifecycle, _ProducerBase[K, V]):
     """Produces typed values (and keys) of one topic synchronously, on confluent-kafka.
 
     ``registry`` may be a ``SchemaRegistryClient`` (shared, not closed here), a
@@ -49,40 +46,14 @@ class SyncAvroProducer(_ProducerBase[K, V]):
     ``AVROBIND_REGISTRY_URL``, then the configured URL. See the module docstring.
     """
 
-    def __init__(
-        self,
-        bootstrap_servers: str | Sequence[str],
-        schema_registry_url: str | None = None,
-        *,
-        spec: TopicSpec[Any, V] | None = None,
-        registry: SyncRegistryLike = None,
-        auto_register: bool = True,
-        subject_strategy: str | None = None,
-        broker_timeout: float = BROKER_TIMEOUT,
-        **options: Any,
-    ) -> None:
-        transports = pick(bootstrap_servers, "confluent")
-        assert transports.sync_producer is not None
-        self._transport: SyncProducerTransport = transports.sync_producer(
-            bootstrap_servers, options, broker_timeout
-        )
-        self.serde: TopicSerde[Any, V] = TopicSerde(
-            schema_registry_url,
-            spec=spec or getattr(type(self), "SPEC", None),
-            registry=registry,
-            auto_register=auto_register,
-            subject_strategy=subject_strategy,
-        )
-        self._check_spec()
-        self.client = transports.name
-        self.broker_timeout = broker_timeout
-        self._lock = threading.Lock()
-        self._started = False
-        self._closed = False
-        self._failures: list[KafkaClientError] = []  # of messages without their own callback
+    _SYNC = True
+    _CLIENT = "confluent"
+    serde: TopicSerde[Any, V]
+    _transport: SyncProducerTransport
 
-    def _is_started(self) -> bool:
-        return self._started
+    def _setup(self) -> None:
+        self._lock = threading.Lock()
+        self._failures: list[KafkaClientError] = []  # of messages without their own callback
 
     def start(self) -> None:
         """Register (or check) the schemas and connect; the first ``produce`` does it too."""
@@ -197,22 +168,6 @@ class SyncAvroProducer(_ProducerBase[K, V]):
                     self._transport.close()
         finally:
             self.serde.close()
-
-    def __enter__(self) -> Self:
-        try:
-            self.start()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class TombstoneSyncAvroProducer(SyncAvroProducer[K, V]):

@@ -11,6 +11,7 @@ arguments of the seed's classes (``topic=``, ``schema_class=`` / ``message_class
   headers;
 - ``core``: the consumer's semantics without I/O (commits, ``on_error``, dead letters,
   tombstones, batches), driven by both consumers;
+- ``bases``: what the async and sync classes share (constructors, life cycle, encoding);
 - ``producer`` / ``sync_producer``: the producers (``Tombstone...`` variants add tombstones);
 - ``consumer`` / ``sync_consumer``: the consumers (thin drivers of ``core``);
 - ``seed``: the seed's classes and their sync twins;
@@ -22,11 +23,11 @@ and the runtime's ``errors``, ``keys``, ``registry``, ``serde``, ``subject_serde
 ``value_codec`` modules.
 """
 
+from .bases import RegistryLike as RegistryLike
 from .consumer import AvroConsumer
 from .core import ERROR_HEADER_PREFIX as ERROR_HEADER_PREFIX
 from .core import ON_ERROR as ON_ERROR
 from .producer import AvroProducer, TombstoneAvroProducer
-from .producer import RegistryLike as RegistryLike
 from .records import Headers as Headers
 from .records import Message, Record
 from .seed import (

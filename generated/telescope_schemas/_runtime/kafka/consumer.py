@@ -46,26 +46,14 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any, Self, TypeVar
 
-from ..errors import DeserializationError
-from ..serde import AsyncTopicSerde, TopicSpec
-from .core import (
-    Commit,
-    ConsumerCore,
-    DeadLetter,
-    Fetch,
-    Load,
-    Plan,
-    Probe,
-    Step,
-    Stopped,
-    check_policy,
-)
-from .producer import BROKER_TIMEOUT, RegistryLike, _Lifecycle
+from ..serde import AsyncTopicSerde
+from .bases import _ConsumerBase, _Lifecycle
+from .core import Commit, DeadLetter, Fetch, Load, Plan, Probe, Step, Stopped
 from .records import Record
-from .transports import AsyncConsumerTransport, AsyncProducerTransport, pick
+from .transports import AsyncConsumerTransport
 
 log = logging.getLogger("avrobind.kafka.consumer")
 
@@ -74,73 +62,15 @@ V = TypeVar("V")
 T = TypeVar("T")
 
 
-class AvroConsumer(_Lifecycle, Generic[K, V]):
+class AvroConsumer(_Lifecycle, _ConsumerBase[K, V]):
     """Consumes typed records of one topic in a consumer group, at least once.
 
     See the module docstring for commits, ``on_error`` and ``client``. ``registry`` is as for
     ``AvroProducer``. ``poll_timeout_ms`` bounds each fetch wait, ``max_records`` each fetch.
     """
 
-    TOPIC: ClassVar[str]
-    KEY_SUBJECT: ClassVar[str | None]
-    VALUE_SUBJECT: ClassVar[str]
-    KEY_TYPE: ClassVar[type | None]
-    VALUE_TYPE: ClassVar[type]
-    SPEC: ClassVar[TopicSpec[Any, Any]]
-
-    def __init__(
-        self,
-        bootstrap_servers: str | Sequence[str],
-        schema_registry_url: str | None = None,
-        group_id: str | None = None,
-        *,
-        spec: TopicSpec[K, V] | None = None,
-        registry: RegistryLike = None,
-        subject_strategy: str | None = None,
-        on_error: str | None = None,
-        dead_letter_topic: str | None = None,
-        dead_letter_options: Mapping[str, Any] | None = None,
-        unknown_schema_ids: str = "raise",
-        poll_timeout_ms: int = 500,
-        max_records: int = 500,
-        client: str = "aiokafka",
-        broker_timeout: float = BROKER_TIMEOUT,
-        **options: Any,
-    ) -> None:
-        on_error = check_policy(on_error, dead_letter_topic, unknown_schema_ids)
-        transports = pick(bootstrap_servers, client)
-        if transports.async_consumer is None or transports.async_producer is None:
-            raise ValueError(f"client {client!r} has no asyncio consumer")
-        self._transport: AsyncConsumerTransport = transports.async_consumer(
-            bootstrap_servers, group_id, options, broker_timeout
-        )
-        self._dlq: AsyncProducerTransport | None = None
-        if on_error == "dead_letter":
-            dlq_options = {**transports.connection_options(options), **(dead_letter_options or {})}
-            self._dlq = transports.async_producer(bootstrap_servers, dlq_options, broker_timeout)
-        self.serde: AsyncTopicSerde[K, V] = AsyncTopicSerde(
-            schema_registry_url,
-            spec=spec or getattr(type(self), "SPEC", None),
-            registry=registry,
-            subject_strategy=subject_strategy,
-        )
-        self.topic = self.serde.topic
-        self.group_id = group_id
-        self.on_error = on_error
-        self.dead_letter_topic = dead_letter_topic
-        self.client = transports.name
-        self._core: ConsumerCore[K, V] = ConsumerCore(
-            self.serde,
-            group_id=group_id,
-            on_error=on_error,
-            unknown_schema_ids=unknown_schema_ids,
-            dead_letter_topic=dead_letter_topic,
-            poll_timeout_ms=poll_timeout_ms,
-            max_records=max_records,
-            broker_timeout=broker_timeout,
-        )
-        self._core.transport = self._transport
-        self._started = False
+    serde: AsyncTopicSerde[K, V]
+    _transport: AsyncConsumerTransport
 
     # -- life cycle
 
@@ -336,24 +266,7 @@ class AvroConsumer(_Lifecycle, Generic[K, V]):
         if self._started:
             await self._run(self._core.commit_plan())
 
-    def skip(self, error: DeserializationError) -> None:
-        """Move past the message that raised ``error`` (with ``on_error="raise"``): it counts
-        as handled and is committed past, like a skipped one."""
-        self._core.skip(error)
-
-    def assignment(self) -> set[int]:
-        """The partitions of the topic this consumer holds now (empty before the group join)."""
-        if not self._started:
-            return set()
-        return {p for t, p in self._transport.assignment() if t == self.topic}
-
     async def committed(self, partition: int = 0) -> int | None:
         """The group's committed offset of a partition of the topic (None if none)."""
         self._check_started()
         return await self._transport.committed((self.topic, partition))
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(topic={self.topic!r}, group_id={self.group_id!r}, "
-            f"on_error={self.on_error!r}, client={self.client!r})"
-        )
