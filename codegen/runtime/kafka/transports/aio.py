@@ -35,7 +35,7 @@ from aiokafka.errors import (  # type: ignore[import-untyped, unused-ignore]
 
 from ...errors import BrokerUnavailableError, DeliveryError, KafkaClientError
 from ..logs import throttle_aiokafka
-from .base import TP, Fetched, HeaderList, OnRevoked
+from .base import TP, Fetched, HeaderList, OnRevoked, OutMessage
 
 __all__ = ["AioConsumer", "AioProducer", "check_options", "connection_options"]
 
@@ -144,6 +144,14 @@ class AioProducer:
             topic, value, key=key, headers=headers, partition=partition, timestamp_ms=timestamp_ms
         )
         return future
+
+    async def send_batch(self, topic: str, messages: Sequence[OutMessage]) -> list[Any]:
+        send = self._producer.send
+        futures = [
+            await send(topic, value, key=key, headers=headers, partition=p, timestamp_ms=ts)
+            for value, key, headers, p, ts in messages
+        ]
+        return list(await asyncio.gather(*futures))
 
     async def flush(self) -> None:
         await self._producer.flush()

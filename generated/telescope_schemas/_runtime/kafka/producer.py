@@ -21,7 +21,6 @@ The sync producers (``sync_producer``) share ``_ProducerBase``.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
@@ -29,6 +28,7 @@ from ..serde import AsyncTopicSerde
 from .bases import _Lifecycle, _ProducerBase
 from .records import Headers, Message, _headers
 from .transports import AsyncProducerTransport
+from .transports.base import OutMessage
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -117,22 +117,24 @@ class AvroProducer(_Lifecycle, _ProducerBase[K, V]):
         Everything is encoded before the first message is sent.
         """
         self._check_started()
-        encoded = []
+        encoded: list[OutMessage] = []
         for item in messages:
             message: Message[K, V] = item if isinstance(item, Message) else Message(item)
             data, key_bytes = self._encode(message.value, message.key)
-            encoded.append((data, key_bytes, _headers(message.headers), message))
+            encoded.append(
+                (
+                    data,
+                    key_bytes,
+                    _headers(message.headers),
+                    message.partition,
+                    message.timestamp_ms,
+                )
+            )
         transport = self._transport
-        send = transport.send
-        topic = self.topic
         try:
-            futures = [
-                await send(topic, data, key_bytes, headers, m.partition, m.timestamp_ms)
-                for data, key_bytes, headers, m in encoded
-            ]
-            return list(await asyncio.gather(*futures))
+            return await transport.send_batch(self.topic, encoded)
         except transport.errors as exc:
-            raise transport.translate(exc, topic) from exc
+            raise transport.translate(exc, self.topic) from exc
 
     async def flush(self) -> None:
         """Wait until every message sent so far is delivered."""

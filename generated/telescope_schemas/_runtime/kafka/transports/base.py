@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeAlias
+from typing import Any, NamedTuple, Protocol, TypeAlias
 
 from ...errors import KafkaClientError
 
@@ -32,6 +32,8 @@ OnRevoked: TypeAlias = Callable[[set[TP]], Mapping[TP, int]]
 the transport commits before letting them go (handled, not yet committed)."""
 
 HeaderList: TypeAlias = list[tuple[str, bytes]]
+OutMessage: TypeAlias = tuple[bytes | None, bytes | None, HeaderList | None, int | None, int | None]
+"""A message to send: ``(value, key, headers, partition, timestamp_ms)``."""
 
 
 class Fetched(Protocol):
@@ -56,9 +58,9 @@ class Fetched(Protocol):
     def timestamp_type(self) -> int: ...
 
 
-@dataclass(frozen=True, slots=True)
-class RawMessage:
-    """A ``Fetched`` message built by transports whose client has no such object."""
+class RawMessage(NamedTuple):
+    """A ``Fetched`` message built by transports whose client has no such object (a tuple:
+    cheaper to build than a frozen dataclass, on the hot path)."""
 
     topic: str
     partition: int
@@ -117,6 +119,11 @@ class AsyncProducerTransport(_Translating, Protocol):
     ) -> Awaitable[Any]:
         """Enqueue one message; the awaitable completes with a ``Delivered`` once acknowledged
         (or raises one of ``errors``)."""
+        ...
+
+    async def send_batch(self, topic: str, messages: Sequence[OutMessage]) -> list[Any]:
+        """Send the messages in order and wait for all: their ``Delivered``s, or the first
+        failure."""
         ...
 
     async def flush(self) -> None: ...

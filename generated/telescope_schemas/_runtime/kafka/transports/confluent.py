@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 from ...errors import BrokerUnavailableError, DeliveryError, KafkaClientError
@@ -223,7 +223,7 @@ class ConfluentProducer:
             )
         self._producer = producer
 
-    def produce_now(
+    def produce_raw(
         self,
         topic: str,
         value: bytes | None,
@@ -231,17 +231,11 @@ class ConfluentProducer:
         headers: HeaderList | None,
         partition: int | None,
         timestamp_ms: int | None,
-        on_delivery: OnDelivery,
+        callback: Callable[[Any, Any], None],
     ) -> None:
-        """Enqueue one message; ``BufferError`` when librdkafka's queue is full."""
-
-        def delivered(error: Any, message: Any) -> None:
-            if error is not None:
-                on_delivery(None, translate_error(error, topic))
-            else:
-                on_delivery(message_delivery(message), None)
-
-        kwargs: dict[str, Any] = {"on_delivery": delivered}
+        """Enqueue one message; ``callback(kafka_error, message)`` is confluent-kafka's own
+        delivery callback. ``BufferError`` when librdkafka's queue is full."""
+        kwargs: dict[str, Any] = {"on_delivery": callback}
         if headers:
             kwargs["headers"] = headers
         if partition is not None:
@@ -260,12 +254,19 @@ class ConfluentProducer:
         timestamp_ms: int | None,
         on_delivery: OnDelivery,
     ) -> None:
-        """``produce_now``, serving deliveries while the queue is full (up to broker_timeout)."""
+        """``produce_raw``, serving deliveries while the queue is full (up to broker_timeout)."""
+
+        def delivered(error: Any, message: Any) -> None:
+            if error is not None:
+                on_delivery(None, translate_error(error, topic))
+            else:
+                on_delivery(message_delivery(message), None)
+
         deadline = None
         while True:
             try:
-                return self.produce_now(
-                    topic, value, key, headers, partition, timestamp_ms, on_delivery
+                return self.produce_raw(
+                    topic, value, key, headers, partition, timestamp_ms, delivered
                 )
             except BufferError:
                 now = time.monotonic()
