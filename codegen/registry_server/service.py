@@ -226,7 +226,9 @@ class Registry:
 
     def _check(self, new: ParsedSchema, previous: Sequence[_Version], level: str) -> list[str]:
         old = [self._parsed(self._schemas[v.schema_id]).expanded() for v in previous]
-        result = check_level(new.expanded(), old, level)
+        # Avro 1.12's rule for union defaults (any branch): a project may choose it
+        # (`union-defaults`), and its generator already holds the others to the first branch.
+        result = check_level(new.expanded(), old, level, union_defaults="any-branch")
         if result.compatible:
             return []
         messages = []
