@@ -165,17 +165,21 @@ def test_alias_naming_another_writer_field_is_ambiguous() -> None:
     assert check_pair(reader, writer) == CompatResult(
         False,
         [
-            "/fields/0: reader field 'b' is ambiguous: it matches writer field 'b' by name and"
-            " writer field(s) 'a' through its aliases (Apache Avro's Java resolver rejects this;"
-            " drop the alias or rename a field)"
+            (
+                "/fields/0: reader field 'b' is ambiguous: it matches writer field 'b' by name and"
+                " writer field(s) 'a' through its aliases (Apache Avro's Java resolver rejects"
+                " this; drop the alias or rename a field)"
+            )
         ],
     )
     assert avro_port_says_compatible(reader, writer)  # the gap this closes
     # Under every level that reads old data with the new schema, and nested records too.
     assert not check_level(reader, [writer], "BACKWARD").compatible
     outer = record("Outer", [fld("inner", reader)])
-    assert check_pair(outer, record("Outer", [fld("inner", writer)])).messages[0].startswith(
-        "/fields/0/type/fields/0: reader field 'b' is ambiguous"
+    assert (
+        check_pair(outer, record("Outer", [fld("inner", writer)]))
+        .messages[0]
+        .startswith("/fields/0/type/fields/0: reader field 'b' is ambiguous")
     )
     # Without a writer field 'a' the alias names nothing: 'b' reads 'b'.
     assert check_pair(reader, record("R", [fld("b", "string")])) == OK
@@ -194,9 +198,11 @@ def test_alias_naming_another_field_of_the_same_record_cannot_read_itself() -> N
     result = check_pair(schema, schema)
     assert not result.compatible
     assert result.messages == [
-        "/fields/1: reader field 'nullableHash' is ambiguous: it matches writer field"
-        " 'nullableHash' by name and writer field(s) 'hash' through its aliases (Apache Avro's"
-        " Java resolver rejects this; drop the alias or rename a field)"
+        (
+            "/fields/1: reader field 'nullableHash' is ambiguous: it matches writer field"
+            " 'nullableHash' by name and writer field(s) 'hash' through its aliases (Apache"
+            " Avro's Java resolver rejects this; drop the alias or rename a field)"
+        )
     ]
 
 
@@ -242,9 +248,11 @@ def test_same_name_field_and_aliases_naming_other_fields_are_ambiguous() -> None
     writer = record("R", [fld("a", "int"), fld("b", "int"), fld("c", "int")])
     reader = record("R", [fld("c", "int", aliases=["a", "b"])])
     assert check_pair(reader, writer).messages == [
-        "/fields/0: reader field 'c' is ambiguous: it matches writer field 'c' by name and"
-        " writer field(s) 'a', 'b' through its aliases (Apache Avro's Java resolver rejects"
-        " this; drop the alias or rename a field)"
+        (
+            "/fields/0: reader field 'c' is ambiguous: it matches writer field 'c' by name and"
+            " writer field(s) 'a', 'b' through its aliases (Apache Avro's Java resolver rejects"
+            " this; drop the alias or rename a field)"
+        )
     ]
     # One alias matching, another matching nothing, one listed twice: not ambiguous.
     one = record("R", [fld("d", "int", aliases=["zzz", "b", "b"])])
