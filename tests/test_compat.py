@@ -460,17 +460,30 @@ def union_default_cases() -> list[tuple[Any, Any]]:
     ]
 
 
+@pytest.mark.parametrize("rule", ["first-branch", "any-branch"])
 @pytest.mark.parametrize(
-    ("type_", "default"), union_default_cases(), ids=lambda v: json.dumps(v)[:30]
+    ("type_", "default"),
+    [
+        *union_default_cases(),
+        ("float", "NaN"),
+        ("double", "-Infinity"),
+        (["null", "double"], "Infinity"),
+        (["double", "null"], "Infinity"),
+        ("double", "nan"),
+        ("float", "1.5"),
+    ],
+    ids=lambda v: json.dumps(v)[:30],
 )
-def test_union_default_verdicts_agree_with_the_generator(type_: Any, default: Any) -> None:
-    # codegen.schema.defaults is an independent implementation of the same first-branch
-    # rule; a schema must be valid for both or for neither, with the same advice.
+def test_union_default_verdicts_agree_with_the_generator(
+    type_: Any, default: Any, rule: str
+) -> None:
+    # codegen.schema.defaults is an independent implementation of the same rules; a schema
+    # must be valid for both or for neither, with the same advice, under either rule.
     schema = record("R", [fld("f", type_, default=default)])
     text = json.dumps(schema)
-    ours = check_level(text, [], "NONE")
+    ours = check_level(text, [], "NONE", union_defaults=rule)
     try:
-        load_sources([(Path("case.avsc"), text)])
+        load_sources([(Path("case.avsc"), text)], union_defaults=rule)
         generator_error = None
     except InputErrors as exc:
         generator_error = str(exc)
@@ -478,6 +491,29 @@ def test_union_default_verdicts_agree_with_the_generator(type_: Any, default: An
     if generator_error is not None:
         put_first = "put that branch first"
         assert (put_first in ours.messages[0]) is (put_first in generator_error)
+
+
+def test_union_defaults_any_branch_is_avro_1_12s_rule() -> None:
+    colour = {"type": "enum", "name": "Colour", "symbols": ["RED"]}
+    later = record("R", [fld("c", ["null", "string", colour], default="RED")])
+    old = record("R", [])
+    # The default: Avro <= 1.11's first-branch rule, for every entry point.
+    assert not check_pair(later, old).compatible
+    assert check_pair(later, old).messages[0].startswith("reader schema is invalid at")
+    assert not check_level(later, [old], "BACKWARD").compatible
+    # Avro 1.12's rule, asked for: the first branch that matches (here 'string').
+    assert check_pair(later, old, union_defaults="any-branch") == OK
+    assert check_level(later, [old], "FULL_TRANSITIVE", union_defaults="any-branch") == OK
+    assert check_level(old, [later], "BACKWARD", union_defaults="any-branch") == OK
+    # A default of no branch is invalid under either rule.
+    nothing = record("R", [fld("c", ["null", "string"], default=1)])
+    assert "matches no branch" in check_pair(nothing, old, union_defaults="any-branch").messages[0]
+    # Results are not shared between the rules (the parsed schemas are cached by text).
+    assert not check_pair(later, old).compatible
+    with pytest.raises(ValueError, match="unknown union-defaults rule 'first'"):
+        check_pair(later, old, union_defaults="first")
+    with pytest.raises(ValueError, match="unknown union-defaults rule"):
+        check_level(later, [old], "BACKWARD", union_defaults="ANY")
 
 
 def test_invalid_default_caught_in_a_recursive_type_and_in_a_reference() -> None:
