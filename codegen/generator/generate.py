@@ -59,6 +59,8 @@ def generate(config: Config, *, check: bool = False) -> GenerateResult:
     _, rendered = build(config)
     if check:
         d = render.diff(pkg_dir, rendered)
+        if not d.stale:
+            stamp.save(rendered)  # the next check (a pre-commit hook on every commit) is instant
         return GenerateResult(pkg_dir, d, len(rendered.files), written=False)
     d = render.write(pkg_dir, rendered)
     stamp.save(rendered)
