@@ -47,27 +47,8 @@ def registers(fn: F) -> F:
     return handles_input_errors(fn, outcome="nothing was registered")
 
 
-def config_options(fn: F) -> F:
-    fn = click.option(
-        "--config",
-        "config_file",
-        type=click.Path(path_type=Path),
-        help="Config file (default: the nearest pyproject.toml with [tool.avrobind]).",
-    )(fn)
-    fn = click.option("--package", help="Import name of the generated package.")(fn)
-    fn = click.option(
-        "--out", type=click.Path(path_type=Path), help="Directory the package is written into."
-    )(fn)
-    fn = click.option(
-        "--schemas",
-        type=click.Path(path_type=Path),
-        help="Directory of .avsc files (searched recursively).",
-    )(fn)
-    return fn
-
-
 def schemas_config_options(fn: F) -> F:
-    """--config and --schemas, for commands whose --out is not the generated package's."""
+    """--schemas and --config: what every command reading the schemas takes."""
     fn = click.option(
         "--config",
         "config_file",
@@ -75,8 +56,19 @@ def schemas_config_options(fn: F) -> F:
         help="Config file (default: the nearest pyproject.toml with [tool.avrobind]).",
     )(fn)
     return click.option(
-        "--schemas", type=click.Path(path_type=Path), help="Directory of .avsc files."
+        "--schemas",
+        type=click.Path(path_type=Path),
+        help="Directory of .avsc files (searched recursively).",
     )(fn)
+
+
+def config_options(fn: F) -> F:
+    """--schemas, --out, --package and --config: for the commands that render the package."""
+    fn = click.option("--package", help="Import name of the generated package.")(fn)
+    fn = click.option(
+        "--out", type=click.Path(path_type=Path), help="Directory the package is written into."
+    )(fn)
+    return schemas_config_options(fn)
 
 
 def deadline_option(fn: F) -> F:
