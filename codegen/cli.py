@@ -152,19 +152,55 @@ def registry() -> None:
 
 
 @registry.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
-@click.option("--port", default=8081, show_default=True, type=int, help="TCP port.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to bind. Any non-loopback address (e.g. 0.0.0.0) exposes the registry to "
+    "the network: without --auth-file anyone who reaches it may change or delete schemas.",
+)
+@click.option("--port", default="8081", show_default=True, help="TCP port (0: a free one).")
 @click.option(
     "--data",
     type=click.Path(dir_okay=False),
     default=None,
-    help="SQLite file to persist to (in memory when omitted).",
+    help="SQLite file to persist to (in memory when omitted); one server per file.",
 )
-def registry_serve(host: str, port: int, data: str | None) -> None:
-    """Serve the Confluent Schema Registry REST API."""
-    from codegen.registry_server.server import serve
+@click.option(
+    "--auth-file",
+    default=None,
+    help="Require HTTP basic auth: a file of user:password lines "
+    "(or set AVROBIND_REGISTRY_SERVER_AUTH=user:password).",
+)
+@click.option(
+    "--max-body-size",
+    default="16M",
+    show_default=True,
+    help="Largest request body in bytes (K/M/G suffixes); larger ones get 413.",
+)
+def registry_serve(
+    host: str, port: str, data: str | None, auth_file: str | None, max_body_size: str
+) -> None:
+    """Serve the Confluent Schema Registry REST API, for development and tests.
 
-    serve(host=host, port=port, data=data)
+    No authentication and no TLS unless asked: by default it binds 127.0.0.1 only. Binding
+    another address logs a WARNING; for a shared development registry use --auth-file (or
+    AVROBIND_REGISTRY_SERVER_AUTH) and a trusted network. Start-up problems (busy or invalid
+    port, a --data file another server uses) print one line and exit 2.
+    """
+    from codegen.registry_server.server import StartupError, parse_port, parse_size, serve
+
+    try:
+        serve(
+            host=host,
+            port=parse_port(port),
+            data=data,
+            auth_file=auth_file,
+            max_body=parse_size(max_body_size),
+        )
+    except StartupError as exc:
+        click.echo(f"avrobind registry: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
 
 
 # --- sync and check ------------------------------------------------------------------------
