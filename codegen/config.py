@@ -102,12 +102,11 @@ class Config:
     topics: dict[str, TopicConfig] = field(default_factory=dict)
     references: bool = False
     file: Path | None = None
-    # Where `registry` came from, for messages: "--registry", "AVROBIND_REGISTRY_URL" or the
-    # file's key path ("pyproject.toml:tool.avrobind.registry").
+    # Where `registry` came from: "file" (or a Config built in code), "cli" or "env"; and how
+    # messages name it ("--registry", "AVROBIND_REGISTRY_URL", "<file>:tool.avrobind.registry").
+    registry_origin: str = "file"
     registry_source: str = "registry"
-    # The config file's own `registry`: what generated code embeds (the environment's URL is
-    # read by the generated package at run time, never baked in).
-    file_registry: str | None = None
+    file_registry: str | None = None  # the file's own `registry`, when a flag or variable won
     union_defaults: str = "first-branch"
     registry_deadline: float = DEFAULT_DEADLINE
     registry_deadline_source: str = "default"
@@ -115,6 +114,12 @@ class Config:
     @property
     def package_dir(self) -> Path:
         return self.out / self.package
+
+    @property
+    def embedded_registry(self) -> str | None:
+        """The registry generated code embeds: the configured one, never a flag's or the
+        environment's (the generated package reads AVROBIND_REGISTRY_URL when it runs)."""
+        return self.registry if self.registry_origin == "file" else self.file_registry
 
     def key_path(self, key: str) -> str:
         """How a key of the config file is named in messages (`<file>:tool.avrobind.<key>`)."""
@@ -374,6 +379,7 @@ def _validate(
         topics=topics,
         references=references,
         file=file,
+        registry_origin="file" if registry_origin == "default" else registry_origin,
         registry_source=_source("registry", registry_origin, file, prefix),
         file_registry=file_registry,
         union_defaults=union_defaults,

@@ -68,16 +68,15 @@ def generate(config: Config, *, check: bool = False) -> GenerateResult:
 
 
 def check_registry_url(config: Config) -> None:
-    """The config file's `registry` is embedded in the package: it must be a registry URL."""
-    if config.file_registry is None:
+    """The configured `registry` is embedded in the package: it must be a registry URL."""
+    url = config.embedded_registry
+    if url is None:
         return
     from codegen.runtime.errors import RegistryConfigError
     from codegen.runtime.registry import RegistryConfig
 
     try:
-        RegistryConfig.from_env(
-            environ={}, url=config.file_registry, url_label=config.key_path("registry")
-        )
+        RegistryConfig.from_env(environ={}, url=url, url_label=config.key_path("registry"))
     except RegistryConfigError as e:
         raise InputErrors([ConfigError(str(e))]) from None
 
@@ -145,7 +144,7 @@ class _Stamp:
             h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
         settings = [
             config.package,
-            config.file_registry,
+            config.embedded_registry,
             config.union_defaults,
             config.compatibility,
             config.references,
