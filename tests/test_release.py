@@ -102,25 +102,43 @@ def test_version_readme_pin_and_releasing_note_agree() -> None:
     assert "git tag -a vX.Y.Z" in releasing and f"v{version}" in releasing
 
 
-def test_a_release_tag_is_annotated_and_names_its_version() -> None:
-    """Where the checkout has the tags (a clone may not fetch them), each release tag is
-    annotated and sits on a commit whose version is the tag's."""
-    done = subprocess.run(
-        ["git", "tag", "-l", "v*"], cwd=REPO, capture_output=True, text=True, check=False
-    )
-    tags = done.stdout.split()
-    if done.returncode != 0 or not tags:
-        pytest.skip("no release tags in this checkout (nothing to check)")
-    for tag in tags:
-        kind = subprocess.run(
-            ["git", "cat-file", "-t", tag], cwd=REPO, capture_output=True, text=True, check=True
-        )
-        assert kind.stdout.strip() == "tag", f"{tag} is not an annotated tag"
-        pyproject = subprocess.run(
-            ["git", "show", f"{tag}:pyproject.toml"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        assert tomllib.loads(pyproject.stdout)["project"]["version"] == tag.removeprefix("v")
+def release_tag_problems(repo: Path) -> list[str]:
+    """What is wrong with the release tags (``v*``) of a checkout: each must be annotated and
+    sit on a commit whose pyproject version is the tag's. A clone without tags has none."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=repo, capture_output=True, text=True, check=True
+        ).stdout
+
+    problems = []
+    for tag in git("tag", "-l", "v*").split():
+        if git("cat-file", "-t", tag).strip() != "tag":
+            problems.append(f"{tag} is not an annotated tag")
+        version = tomllib.loads(git("show", f"{tag}:pyproject.toml"))["project"]["version"]
+        if version != tag.removeprefix("v"):
+            problems.append(f"{tag} sits on version {version}")
+    return problems
+
+
+def test_this_checkout_has_no_bad_release_tag() -> None:
+    assert release_tag_problems(REPO) == []
+
+
+def test_bad_release_tags_are_found(tmp_path: Path) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, capture_output=True, check=True)
+
+    git("init", "-q")
+    git("config", "user.email", "t@example.com")
+    git("config", "user.name", "t")
+    (tmp_path / "pyproject.toml").write_text('[project]\nversion = "1.2.0"\n')
+    git("add", ".")
+    git("commit", "-q", "-m", "one")
+    git("tag", "-a", "v1.2.0", "-m", "release 1.2.0")
+    assert release_tag_problems(tmp_path) == []
+    git("tag", "v1.2.1")  # lightweight, and on the wrong version
+    assert release_tag_problems(tmp_path) == [
+        "v1.2.1 is not an annotated tag",
+        "v1.2.1 sits on version 1.2.0",
+    ]
