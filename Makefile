@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.avrobind-installed
+# The validators `avrobind docs` is tested with (the official AsyncAPI parser, Mermaid's parser).
+NODE_DIR := tests/docs/node
+NODE_STAMP := $(NODE_DIR)/node_modules/.avrobind-installed
 
 .PHONY: generate check test lint typecheck bench sync registry clean
 
@@ -11,6 +14,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+$(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	cd $(NODE_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
 
 ## Render avsc/ into generated/ (creates the venv on first use).
 generate: $(STAMP)
@@ -21,7 +28,7 @@ check: $(STAMP)
 	$(BIN)/avrobind check
 
 ## Everything the tests need, then the whole suite.
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
@@ -35,6 +42,7 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/registry_load.py
 
 ## Push the schemas to AVROBIND_REGISTRY_URL (or [tool.avrobind].registry).
 sync: $(STAMP)
@@ -45,4 +53,4 @@ registry: $(STAMP)
 	$(BIN)/avrobind registry serve
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(NODE_DIR)/node_modules .pytest_cache .mypy_cache .ruff_cache

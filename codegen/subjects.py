@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,21 +151,6 @@ def _build(
 # --- references -------------------------------------------------------------------------------
 
 
-def _walk(t: m.Type | m.Named) -> Iterator[m.Type | m.Named]:
-    """Every node of a definition's subtree (not following references)."""
-    yield t
-    if isinstance(t, m.Record):
-        for f in t.fields:
-            yield from _walk(f.type)
-    elif isinstance(t, m.Array):
-        yield from _walk(t.items)
-    elif isinstance(t, m.Map):
-        yield from _walk(t.values)
-    elif isinstance(t, m.Union):
-        for b in t.branches:
-            yield from _walk(b)
-
-
 def _providers(schemas: m.SchemaSet) -> dict[str, m.Named]:
     """Full name of every definition → the file-level type that shares it, for shared types.
 
@@ -175,13 +160,13 @@ def _providers(schemas: m.SchemaSet) -> dict[str, m.Named]:
     for sf in schemas.files:
         for root in sf.roots:
             if isinstance(root, m.Named):
-                for node in _walk(root):
+                for node in m.walk(root):
                     if isinstance(node, m.Named):
                         root_of[node.fullname] = root
     shared: set[str] = set()
     for sf in schemas.files:
         for root in sf.roots:
-            for node in _walk(root):
+            for node in m.walk(root):
                 if isinstance(node, m.Ref) and node.target is not None:
                     owner = root_of.get(node.target.fullname)
                     if owner is not None and owner.loc.file != sf.path:
@@ -241,7 +226,7 @@ def _referencing(named: m.Named, providers: dict[str, m.Named]) -> tuple[Any, li
         if owner.fullname not in references:
             references.append(owner.fullname)
         # The referenced subject's schema defines everything inside its file-level type.
-        return [n.fullname for n in _walk(owner) if isinstance(n, m.Named)]
+        return [n.fullname for n in m.walk(owner) if isinstance(n, m.Named)]
 
     return standalone(named, external), references
 

@@ -4,7 +4,7 @@ The data flows one way. `codegen.schema` loads the schemas into a typed model; `
 Avro names into Python identifiers and modules; `plan` decides what each module contains
 (classes, fields, how each Avro type, logical types included, becomes a Python type hint,
 defaults, the `to_avro`/`from_avro` conversions); `codecs` writes each record's binary
-encoder/decoder bodies; `render` prints the plan through `templates/`, formats it and writes
+encoder/decoder bodies, `dicts` its dict form (`to_dict`, `parse_obj`); `render` prints the plan through `templates/`, formats it and writes
 the package atomically (or diffs it for `--check`), copying `runtime/` in as `_runtime/`;
 `topics` renders the per-topic classes of `topics.py`; `generate` is the driver.
 

@@ -275,7 +275,8 @@ class RecordCodec:
         else:
             raise ValueError(lg.name)
 
-    def union_order(self, u: m.Union) -> list[tuple[int, m.Type, m.Type]]:
+    @staticmethod
+    def union_order(u: m.Union) -> list[tuple[int, m.Type, m.Type]]:
         """(index written, branch whose check selects it, branch written), in the order fastavro
         tries them: a value valid for `float` goes to a later `double` when there is one."""
         branches = [m.deref(b) for b in u.branches]

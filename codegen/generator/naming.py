@@ -29,6 +29,7 @@ RECORD_RESERVED = frozenset(
         "generate_schema",
         "get_fields",
         "get_fullname",
+        "parse_json",
         "parse_obj",
         "serialize",
         "to_avro",
@@ -43,7 +44,7 @@ RECORD_RESERVED = frozenset(
 ENUM_RESERVED = frozenset({"name", "value", "mro", "avro_schema", "avro_schema_to_python"})
 
 # Top-level entries of a generated package that a namespace module must not take.
-PACKAGE_RESERVED = frozenset({"_runtime", "topics", "root", "py"})
+PACKAGE_RESERVED = frozenset({"_runtime", "runtime", "topics", "root", "py"})
 
 _BUILTINS = frozenset(n for n in dir(builtins) if not n.startswith("_"))
 

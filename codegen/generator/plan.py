@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codegen.errors import SchemaError
-from codegen.generator import codecs, naming
+from codegen.generator import codecs, dicts, naming
 from codegen.runtime import logical as L
 from codegen.schema import model as m
 from codegen.schema.defaults import union_branch
@@ -31,6 +31,7 @@ IMPORT_ALIASES = {
     "model": "_model",
     "schema": "_schema",
     "codec": "_codec",
+    "dicts": "_dicts",
 }
 
 # fastavro converts these itself when reading, so decoding them is the identity.
@@ -288,6 +289,13 @@ class _Planner:
         cls.spliced[f"{cls.name}.from_avro"] = codecs.formatted(
             from_avro if cls.fields else ["return cls.__new__(cls)"]
         )
+        fields = [
+            (pf.avro_name, pf.attr, f.type, None if pf.default is None else pf.default_value)
+            for pf, f in zip(cls.fields, n.fields, strict=True)
+        ]
+        to_dict, from_dict = dicts.bodies(ctx, cls.name, fields)
+        cls.spliced[f"{cls.name}.to_dict"] = codecs.formatted(to_dict)
+        cls.spliced[f"{cls.name}.from_dict"] = codecs.formatted(from_dict)
 
 
 class _Ctx:
@@ -383,7 +391,7 @@ class _Ctx:
         if isinstance(t, m.Primitive):
             return self.enc_logical(t.logical, x, t.name) if t.logical else x
         if isinstance(t, m.Fixed):
-            return self.enc_logical(t.logical, x, "fixed", t.size) if t.logical else x
+            return self.enc_logical(t.logical, x, "fixed") if t.logical else x
         if isinstance(t, m.Enum):
             return f"{x}.value"
         if isinstance(t, m.Record):
@@ -400,33 +408,21 @@ class _Ctx:
             return self.union_enc(t, x)
         raise TypeError(t)
 
-    def enc_logical(self, lg: m.Logical | None, x: str, base: str, size: int = 0) -> str:
+    def enc_logical(self, lg: m.Logical | None, x: str, base: str) -> str:
+        """The datum keeps what fastavro converts itself as the Python value (`dec_logical`
+        reads it back as it is); the other logical types are given to fastavro encoded."""
         assert lg is not None
-        name = lg.name
-        if name in ("timestamp-nanos", "local-timestamp-nanos"):
+        key = "uuid-string" if lg.name == "uuid" and base == "string" else lg.name
+        if key in _FASTAVRO_DECODES or key in ("timestamp-nanos", "local-timestamp-nanos"):
             return x
-        if name == "duration":
-            return f"{x}.to_bytes()"
         L_ = self.use("logical")
-        simple = {
-            "date": "encode_date",
-            "time-millis": "encode_time_millis",
-            "time-micros": "encode_time_micros",
-            "timestamp-millis": "encode_timestamp_millis",
-            "timestamp-micros": "encode_timestamp_micros",
-            "local-timestamp-millis": "encode_local_timestamp_millis",
-            "local-timestamp-micros": "encode_local_timestamp_micros",
-            "big-decimal": "encode_big_decimal",
-        }
-        if name in simple:
-            return f"{L_}.{simple[name]}({x})"
-        if name == "decimal":
-            if base == "fixed":
-                return f"{L_}.encode_decimal_fixed({x}, {lg.precision}, {lg.scale}, {size})"
-            return f"{L_}.encode_decimal_bytes({x}, {lg.precision}, {lg.scale})"
-        if name == "uuid":
-            return f"{L_}.encode_uuid_fixed({x})" if base == "fixed" else f"{L_}.encode_uuid({x})"
-        raise ValueError(name)
+        if key == "big-decimal":
+            return f"{L_}.encode_big_decimal({x})"
+        if key == "uuid":
+            return f"{L_}.encode_uuid_fixed({x})"
+        if key == "duration":
+            return f"{x}.to_bytes()"
+        raise ValueError(key)
 
     def dec(self, t: m.Type, x: str, depth: int) -> str:
         """Expression turning fastavro's datum `x` into the Python value."""
@@ -493,9 +489,15 @@ class _Ctx:
         t = self.use("typing")
         if direction == "enc":
             body = self.union_enc_body(u)
-            helper = PyHelper(name, f"v: {self.hint(u)}", f"{t}.Any", body)
-        else:
+        elif direction == "dec":
             body = self.union_dec_body(u)
+        elif direction == "to_dict":
+            body = dicts.union_to_dict_body(self, u)
+        else:
+            body = dicts.union_from_dict_body(self, u)
+        if direction in ("enc", "to_dict"):  # from a value of the union
+            helper = PyHelper(name, f"v: {self.hint(u)}", f"{t}.Any", body)
+        else:  # to one
             helper = PyHelper(name, f"v: {t}.Any", self.hint(u), body)
         self.mod.helpers.append(helper)
         return name

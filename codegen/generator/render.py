@@ -7,7 +7,9 @@ mixes old and new files.
 
 from __future__ import annotations
 
+import builtins
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -210,6 +212,7 @@ def render(
     out.files["__init__.py"] = format_code(
         _render_package_init(env, plan, extra or {}), "__init__.py"
     )
+    out.files["runtime.py"] = format_code(_render_runtime(env, plan), "runtime.py")
     out.files["py.typed"] = ""
     for path, text in runtime_files().items():
         out.files[f"_runtime/{path}"] = text
@@ -222,6 +225,63 @@ def runtime_files() -> dict[str, str]:
         p.relative_to(RUNTIME_DIR).as_posix(): p.read_text(encoding="utf-8")
         for p in sorted(RUNTIME_DIR.rglob("*.py"))
     }
+
+
+# The runtime's public names besides its exception classes, and the runtime module of each.
+_RUNTIME_TYPES = {
+    "Message": "kafka",
+    "Record": "kafka",
+    "Duration": "logical",
+    "AvroEnum": "model",
+    "AvroRecord": "model",
+    "AsyncSchemaRegistryClient": "registry",
+    "RegistryConfig": "registry",
+    "SchemaRegistryClient": "registry",
+}
+# Re-exported by the package root too, with every exception class.
+_AT_ROOT = frozenset({"Message", "Record", "Duration"})
+# Runtime packages that import aiokafka or httpx: the root loads them on first use only.
+_HEAVY = frozenset({"kafka", "registry"})
+# Names the package root defines itself.
+_ROOT_OWN = frozenset({"_importlib", "_module", "_t"})
+_CLASS = re.compile(r"^class (\w+)\(([^)]*)\):", re.MULTILINE)
+
+
+def runtime_errors() -> dict[str, str]:
+    """Every public exception class of the runtime -> the runtime module defining it.
+
+    Found in the sources (a class whose bases lead to a builtin exception), so that an error
+    class added to the runtime is exported without anyone having to remember it.
+    """
+    classes: dict[str, tuple[str, list[str]]] = {}
+    for path in sorted(RUNTIME_DIR.rglob("*.py")):
+        parts = path.relative_to(RUNTIME_DIR).with_suffix("").parts
+        module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        for name, bases in _CLASS.findall(path.read_text(encoding="utf-8")):
+            parents = [b.strip().rsplit(".", 1)[-1] for b in bases.split(",")]
+            classes[name] = (module, parents)
+    errors = {
+        n for n, v in vars(builtins).items() if isinstance(v, type) and issubclass(v, BaseException)
+    }
+    found: dict[str, str] = {}
+    grew = True
+    while grew:
+        grew = False
+        for name, (module, parents) in classes.items():
+            if name not in errors and errors.intersection(parents):
+                errors.add(name)
+                grew = True
+                if not name.startswith("_"):
+                    found[name] = module
+    return found
+
+
+def _imports(names: Mapping[str, str], prefix: str) -> list[tuple[str, list[str]]]:
+    """[(module, sorted names)] for {name: module}, modules sorted."""
+    by_module: dict[str, list[str]] = {}
+    for name, module in names.items():
+        by_module.setdefault(prefix + module, []).append(name)
+    return sorted((k, sorted(v)) for k, v in by_module.items())
 
 
 def _render_module(tpl: jinja2.Template, mod: PyModule, sources_root: Path | None) -> str:
@@ -252,26 +312,56 @@ def _render_module(tpl: jinja2.Template, mod: PyModule, sources_root: Path | Non
 
 
 def _render_package_init(env: jinja2.Environment, plan: Plan, extra: Mapping[str, str]) -> str:
+    """The package root: every model and topic class, and the runtime's public names.
+
+    A model class is not re-exported when its name is used in two namespaces or names a
+    module of the package (import it from its own module). A runtime name that a generated
+    class also takes is left to the class: the runtime's stays in `<package>.runtime`.
+    """
     by_name: dict[str, list[tuple[str, str]]] = {}
     for mod in plan.modules:
         for cls in mod.classes:
             by_name.setdefault(cls.name, []).append(("." + mod.dotted, cls.name))
+    submodules = {m.segments[0] for m in plan.modules} | {"_runtime", "runtime", "topics"}
     exports: dict[str, list[str]] = {}
     for places in by_name.values():
-        if len(places) == 1:  # a name used in two namespaces stays in its own modules
-            frm, cls_name = places[0]
+        frm, cls_name = places[0]
+        if len(places) == 1 and cls_name not in submodules | _ROOT_OWN:
             exports.setdefault(frm, []).append(cls_name)
     topic_names: list[str] = []
     if "topics.py" in extra:
         topic_names = [n for n in _exported_names(extra["topics.py"]) if n not in by_name]
         if topic_names:
             exports[".topics"] = topic_names
-    items = sorted((k, sorted(v)) for k, v in exports.items())
-    all_names = sorted(n for _, names in items for n in names)
+    runtime = {
+        n: module
+        for n, module in {**runtime_errors(), **_RUNTIME_TYPES}.items()
+        if (n in _AT_ROOT or n not in _RUNTIME_TYPES) and n not in by_name
+    }
+    lazy = {n: module for n, module in runtime.items() if module.split(".")[0] in _HEAVY}
+    light = {n: module for n, module in runtime.items() if n not in lazy}
+    items = _imports(light, "._runtime.") + sorted((k, sorted(v)) for k, v in exports.items())
+    all_names = sorted([n for _, names in items for n in names] + list(lazy))
     doc = f"Typed Avro bindings ({plan.package}). Generated by avrobind: do not edit."
     modules = sorted(m.dotted for m in plan.modules)
     return env.get_template("package_init.py.j2").render(
-        package_doc=doc, exports=items, all_names=all_names, modules=modules
+        package_doc=doc,
+        exports=items,
+        lazy=_imports(lazy, "._runtime."),
+        lazy_names=tuple(sorted(lazy)),
+        all_names=all_names,
+        modules=modules,
+    )
+
+
+def _render_runtime(env: jinja2.Environment, plan: Plan) -> str:
+    names = {**runtime_errors(), **_RUNTIME_TYPES}
+    doc = (
+        f"Public names of the avrobind runtime ({plan.package}._runtime is private). "
+        "Generated by avrobind: do not edit."
+    )
+    return env.get_template("runtime.py.j2").render(
+        module_doc=doc, exports=_imports(names, "._runtime."), all_names=sorted(names)
     )
 
 

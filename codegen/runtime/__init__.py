@@ -6,7 +6,8 @@ sync` uses the same registry client.
 
 - `wire`: the Confluent wire format; `errors`: the typed errors of everything here;
 - `codec`, `logical`, `schema`, `model`: what generated records call (binary encoding helpers,
-  logical types, schemas as fastavro sees them, the `AvroModel` base); `datagen`: random data;
+  logical types, schemas as fastavro sees them, the `AvroModel` base); `dicts`: the dict and
+  JSON forms of records; `datagen`: random data;
 - `value_codec`: values of one schema <-> Avro binary; `subject_serde`: framed under one registry
   subject; `serde`: a topic's keys and values (and adapters for confluent-kafka's serializers);
   `keys`: raw keys, as Kafka's own serializers write them;

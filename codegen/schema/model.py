@@ -8,6 +8,7 @@ recursive and cross-file schemas plain object graphs.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -166,6 +167,21 @@ class Ref(Node):
 
 
 Type = Primitive | Array | Map | Union | Record | Enum | Fixed | Ref
+
+
+def walk(t: Type | Named) -> Iterator[Type | Named]:
+    """Every node of a definition's subtree, depth first (references are not followed)."""
+    yield t
+    if isinstance(t, Record):
+        for f in t.fields:
+            yield from walk(f.type)
+    elif isinstance(t, Array):
+        yield from walk(t.items)
+    elif isinstance(t, Map):
+        yield from walk(t.values)
+    elif isinstance(t, Union):
+        for b in t.branches:
+            yield from walk(b)
 
 
 def deref(t: Type) -> Type:

@@ -36,10 +36,14 @@ from codegen.runtime.errors import (
     RegistryResponseError,
     RegistryUnavailableError,
 )
-from codegen.runtime.registry import AsyncSchemaRegistryClient, RegisteredSchema, SchemaReference
+from codegen.runtime.registry import AsyncSchemaRegistryClient, SchemaReference
+from codegen.schema import model as m
 from codegen.schema.compat import check_level
-from codegen.schema.forms import ParsedSchema, SchemaInvalid, merge_definitions, parse
 from codegen.subjects import SubjectSchema, explain, without_field_names
+from codegen.workflow.deadline import Deadline
+from codegen.workflow.locate import locate, message_finding
+from codegen.workflow.registry_schemas import RegistrySchemas
+from codegen.workflow.report import Finding
 
 EXIT_OK, EXIT_INCOMPATIBLE, EXIT_REGISTRY = 0, 1, 3
 CONCURRENCY = 8
@@ -117,6 +121,25 @@ class SyncResult:
             "incompatible": len(self.incompatible),
         }
 
+    def findings(self, schemas: m.SchemaSet) -> list[Finding]:
+        """`--format github`: incompatibilities and registry errors, and a notice per change."""
+        out = [
+            message_finding("INCOMPATIBLE", msg, schemas, p.spec.type_name, p.spec.subject)
+            for p in self.incompatible
+            for msg in p.messages
+        ]
+        if self.error and (self.exit_code == EXIT_REGISTRY or not out):
+            kind = "REGISTRY_ERROR" if self.exit_code == EXIT_REGISTRY else "INCOMPATIBLE"
+            out.append(Finding(kind, self.error))
+        for p in self.subjects:
+            file, path = locate(schemas, p.spec.type_name, "")
+            for action in p.actions:
+                message = _change(p, action, self.dry_run)
+                if message is not None:
+                    kind = action.upper().replace("-", "_")
+                    out.append(Finding(kind, message, file, path, "notice", p.spec.subject))
+        return out
+
     def to_json(self) -> dict[str, Any]:
         return {
             "registry": self.registry,
@@ -136,12 +159,18 @@ def run_sync(
     *,
     dry_run: bool = False,
     concurrency: int = CONCURRENCY,
+    union_defaults: str = "first-branch",
+    deadline: Deadline | None = None,
 ) -> SyncResult:
-    """Run `sync` to completion on a fresh event loop (the client is closed afterwards)."""
+    """Run `sync` to completion on a fresh event loop (the client is closed afterwards).
+
+    `deadline` bounds the whole run (its hooks should be the client's event hooks).
+    """
 
     async def main() -> SyncResult:
         async with client:
-            return await Sync(client, concurrency).run(specs, dry_run=dry_run)
+            sync = Sync(client, concurrency, union_defaults=union_defaults)
+            return await sync.run(specs, dry_run=dry_run, deadline=deadline)
 
     return asyncio.run(main())
 
@@ -149,21 +178,30 @@ def run_sync(
 class Sync:
     """The sync of one run; the registry client must belong to the running event loop."""
 
-    def __init__(self, client: AsyncSchemaRegistryClient, concurrency: int = CONCURRENCY) -> None:
+    def __init__(
+        self,
+        client: AsyncSchemaRegistryClient,
+        concurrency: int = CONCURRENCY,
+        *,
+        union_defaults: str = "first-branch",
+    ) -> None:
         self.client = client
+        self.union_defaults = union_defaults  # the rule the offline check validates with
         self._gate = asyncio.Semaphore(concurrency)
         self._plans: dict[str, SubjectPlan] = {}
-        self._versions: dict[tuple[str, int], RegisteredSchema] = {}
-        self._parsed: dict[tuple[str, int], ParsedSchema] = {}
+        self._schemas = RegistrySchemas(client)
         self._global_level: str | None = None
 
-    async def run(self, specs: Sequence[SubjectSchema], *, dry_run: bool) -> SyncResult:
+    async def run(
+        self, specs: Sequence[SubjectSchema], *, dry_run: bool, deadline: Deadline | None = None
+    ) -> SyncResult:
         """Plan, judge and (unless `dry_run`) apply; registry failures end in `exit_code` 3."""
         self._plans = {s.subject: SubjectPlan(s) for s in specs}
         plans = list(self._plans.values())
         result = SyncResult(self.client.config.urls[0], dry_run, plans)
         try:
-            await self._sync(result, dry_run)
+            work = self._sync(result, dry_run)
+            await (deadline.run(work) if deadline is not None else work)
         except IncompatibleSchemaError as e:
             # The registry disagreed when registering (see the module docstring).
             plan = self._plans.get(e.subject or "")
@@ -289,7 +327,7 @@ class Sync:
             else:
                 plan.actions.append(NEW_VERSION)
                 plan.latest_version = latest.version
-                self._versions[(spec.subject, latest.version)] = latest
+                self._schemas.remember(latest)
         if plan.registry_level != spec.level:
             plan.actions.append(SET_LEVEL)
         plan.known = True
@@ -329,9 +367,14 @@ class Sync:
             numbers = [plan.latest_version]
         previous: list[tuple[str, Any]] = []
         for number in sorted(numbers):
-            registered = await self._version(spec.subject, number)
-            previous.append((f"version {number}", await self._expanded(registered)))
-        result = check_level(spec.schema, [schema for _, schema in previous], spec.level)
+            registered = await self._schemas.version(spec.subject, number)
+            previous.append((f"version {number}", await self._schemas.expanded(registered)))
+        result = check_level(
+            spec.schema,
+            [schema for _, schema in previous],
+            spec.level,
+            union_defaults=self.union_defaults,
+        )
         plan.checked.append("offline")
         if not result.compatible:
             plan.compatible = False
@@ -357,38 +400,6 @@ class Sync:
                 plan.messages.append("registry: incompatible (it gave no reason)")
         elif plan.compatible is None:
             plan.compatible = True
-
-    async def _version(self, subject: str, number: int) -> RegisteredSchema:
-        key = (subject, number)
-        found = self._versions.get(key)
-        if found is None:
-            found = self._versions[key] = await self.client.get_version(subject, number)
-        return found
-
-    async def _expanded(self, registered: RegisteredSchema) -> Any:
-        """The registered schema, self-contained (references inlined), as JSON."""
-        if not registered.references:
-            return registered.schema
-        return (await self._parse(registered)).expanded()
-
-    async def _parse(self, registered: RegisteredSchema) -> ParsedSchema:
-        key = (registered.subject, registered.version)
-        parsed = self._parsed.get(key)
-        if parsed is None:
-            parts = []
-            for ref in registered.references:
-                dependency = await self._version(ref.subject, ref.version)
-                parts.append((await self._parse(dependency)).definitions())
-            try:
-                parsed = parse(registered.schema, merge_definitions(parts), strict=False)
-            except SchemaInvalid as e:
-                raise RegistryResponseError(
-                    f"version {registered.version} of subject {registered.subject!r} on the "
-                    f"registry cannot be parsed with its references: {e}",
-                    subject=registered.subject,
-                ) from None
-            self._parsed[key] = parsed
-        return parsed
 
     # -- 3. apply
 
@@ -425,6 +436,23 @@ def _layers(plans: Sequence[SubjectPlan]) -> list[list[SubjectPlan]]:
     for p in plans:
         out.setdefault(level(p), []).append(p)
     return [out[k] for k in sorted(out)]
+
+
+def _change(plan: SubjectPlan, action: str, dry_run: bool) -> str | None:
+    """What became of a planned action, for a notice (None: not applied, the run failed)."""
+    subject = plan.spec.subject
+    if action == SET_LEVEL:
+        change = f"{plan.registry_level or 'unset'} -> {plan.spec.level}"
+        if dry_run:
+            return f"{subject}: would set the compatibility level ({change}; dry run)"
+        return (
+            f"{subject}: compatibility level set ({change})" if SET_LEVEL in plan.applied else None
+        )
+    if dry_run:
+        return f"{subject}: would register a new version (dry run)"
+    if "registered" not in plan.applied:
+        return None
+    return f"{subject}: registered as version {plan.version} (id {plan.schema_id})"
 
 
 def _incompatible_text(plans: Sequence[SubjectPlan]) -> str:

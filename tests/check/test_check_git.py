@@ -45,16 +45,6 @@ def verdict(run: Run, subject: str) -> list[str]:
     return next(words for words in lines if len(words) > 2 and words[1] == subject)
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Project:
-    """The example project, generated and committed at the root of a fresh git repository."""
-    project = make_project(tmp_path)
-    git(project.root, "init", "-q")
-    generate(project)
-    commit(project.root, "schemas")
-    return project
-
-
 def field_index(project: Project, rel: str, name: str) -> int:
     fields: list[dict[str, Any]] = project.schema(rel)["fields"]
     return next(i for i, f in enumerate(fields) if f["name"] == name)

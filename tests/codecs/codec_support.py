@@ -6,7 +6,9 @@ the generated code) and written by ``fastavro.schemaless_writer``:
 - the generated decoder reads the bytes into an object equal to what fastavro's reader and
   the generated ``from_avro`` make of them, consuming every byte;
 - the generated encoder writes that object to exactly the same bytes;
-- every strict prefix of the bytes is reported as truncated.
+- every strict prefix of the bytes is reported as truncated;
+- the object's other forms (fastavro's datum, the dict and JSON forms) are exact: see
+  `forms_support.check_forms`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import fastavro
 import pytest
 
 from codegen.runtime.datagen import DatagenError, DatumGenerator
+from tests.codecs.forms_support import check_forms
 
 
 def runtime(cls: type, name: str) -> Any:
@@ -57,6 +60,7 @@ def check_record(cls: Any, writer: Any, rng: random.Random, rounds: int = 3, cut
         assert obj == expected, cls
         assert codec.encode(obj) == data, cls
         assert codec.encode(obj, b"\x00\x00\x00\x00\x07") == b"\x00\x00\x00\x00\x07" + data
+        check_forms(cls, obj, data, writer, runtime(cls, "logical"))
 
         step = max(1, len(data) // cuts)
         for cut in range(0, len(data), step):

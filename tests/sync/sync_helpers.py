@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -201,3 +202,10 @@ class DoubleServer:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def unreachable_url() -> str:
+    """A loopback URL nothing listens on (a port that was free a moment ago)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}"

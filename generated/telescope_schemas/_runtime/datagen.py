@@ -19,8 +19,8 @@ The *datum format* is what ``fastavro.schemaless_writer`` accepts and what
 Every generated datum survives fastavro ``write → read(return_named_type=True) → write``:
 the read value equals the datum and both writes give the same bytes. Where fastavro's writer
 would pick another union branch than the generated one (``["long", "int"]`` cannot carry an
-int branch value, ``[decimal, "bytes"]`` cannot carry plain bytes...), that branch is
-avoided. So are valid values fastavro's writer rejects: the tuple of an enum or fixed
+int branch value, ``[decimal, "bytes"]`` cannot carry plain bytes, ``["bytes", fixed]`` a
+fixed value once it is read as plain bytes...), that branch is avoided. So are valid values fastavro's writer rejects: the tuple of an enum or fixed
 defined inline, at any depth inside an array or map that is itself a union value (fastavro
 validates those containers branch by branch and matches tuples to records only).
 Floats are never NaN (NaN != NaN); they may be infinite.
@@ -268,7 +268,10 @@ class DatumGenerator:
             definition = self._resolve(branch)
             if isinstance(definition, dict) and definition["type"] in _NAMED:
                 # The writer picks a tuple's branch by name, without looking at the value.
-                return (definition["name"], self._gen(branch, depth))
+                value = self._gen(branch, depth)
+                if definition["type"] == "fixed" and not self._fixed_kept(union, index, value):
+                    continue
+                return (definition["name"], value)
             for _ in range(8):
                 value = self._gen(branch, depth)
                 try:
@@ -401,6 +404,18 @@ class DatumGenerator:
         unscaled = max(-limit, min(limit, unscaled))
         sign = 1 if unscaled < 0 else 0  # never -0: it would read back as 0
         return decimal.Decimal((sign, tuple(int(d) for d in str(abs(unscaled))), -scale))
+
+    def _fixed_kept(self, union: list[Any], index: int, value: Any) -> bool:
+        """Whether a fixed branch's value keeps its branch once read into a Python value.
+
+        A fixed value reads back as plain bytes (or a Decimal), so an earlier branch that
+        takes the same value (``"bytes"``, a fixed of the same size, another decimal) gets it
+        when it is written again: such a branch is avoided, like the untagged ones above.
+        """
+        try:
+            return self._written_branch(union, value) == index
+        except _WriterError:
+            return False
 
     # -- what fastavro's writer does with an untagged union value -------------------------
 

@@ -3,8 +3,10 @@
 dataclasses-avroschema derives a schema from a class by reflection, which cannot express every
 schema (a field called `class`, unions of two record types of the same shape, recursive
 containers, top-level unions...). Generated classes therefore carry their source schema and
-generated conversion code (`to_avro` / `from_avro`); this base keeps the AvroModel API
-(`avro_schema`, `serialize`, `deserialize`, `validate`, `fake`, `to_dict`...) on top of them.
+generated conversion code: the binary codec (`__avro_write__` / `__avro_read__`), fastavro's
+datum (`to_avro` / `from_avro`) and the dict form (`to_dict` / `__avro_from_dict__`); this base
+keeps the AvroModel API (`avro_schema`, `serialize`, `deserialize`, `validate`, `fake`,
+`to_dict`, `to_json`, `parse_obj`...) on top of them.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses_avroschema import AvroModel
 
 from .codec import decode, encode, write_len
 from .datagen import random_datum
+from .dicts import json_form
 from .schema import (
     fastavro_schema,
     parse_writer_schema,
@@ -122,6 +125,18 @@ class AvroRecord(AvroModel):
 
     # Generated per class.
     def to_avro(self) -> dict[str, Any]:
+        """The record as fastavro writes it and reads it back (`from_avro` is the inverse):
+        Avro field names, enums as symbols, the logical types fastavro converts as Python
+        values, the others encoded, a named union branch as a (full name, value) tuple."""
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as a dict keyed by Avro field names (`parse_obj` is the inverse)."""
+        raise NotImplementedError
+
+    @classmethod
+    def __avro_from_dict__(cls, data: Mapping[str, Any]) -> Self:
+        """The record of a dict in the form of `to_dict` or its JSON form (values unchecked)."""
         raise NotImplementedError
 
     def __avro_write__(self, buf: bytearray) -> None:
@@ -135,6 +150,8 @@ class AvroRecord(AvroModel):
 
     @classmethod
     def from_avro(cls, datum: Mapping[str, Any]) -> Self:
+        """The record of fastavro's datum (as `to_avro` gives or fastavro's reader returns;
+        a named union branch may come as a plain value)."""
         raise NotImplementedError
 
     def asdict(self) -> dict[str, Any]:
@@ -184,8 +201,24 @@ class AvroRecord(AvroModel):
 
     @classmethod
     def parse_obj(cls, data: Mapping[str, Any]) -> Self:
-        """Build an instance from a dict keyed by Avro field names (as `to_avro` returns)."""
-        return cls.from_avro(data)
+        """The record of a dict in the form of `to_dict` (or of `to_json`, once loaded).
+
+        Fields with a default may be left out; unknown keys are refused. Every value is checked
+        as `serialize()` checks it: a ``ValueError`` (``EncodeError``) names the field's path.
+        """
+        obj = cls.__avro_from_dict__(data)
+        encode(obj)
+        return obj
+
+    @classmethod
+    def parse_json(cls, data: str | bytes | bytearray) -> Self:
+        """The record of JSON text in the form of `to_json` (`parse_obj` of its value)."""
+        return cls.parse_obj(json.loads(data))
+
+    def to_json(self, **kwargs: Any) -> str:
+        """`to_dict()` as JSON text (see `dicts.json_form`); keyword arguments go to
+        `json.dumps` (``indent=2``...)."""
+        return json.dumps(json_form(self.to_dict()), **kwargs)
 
     def validate(self) -> bool:
         """True if the record is valid for its schema; raises fastavro's ValidationError if not."""
@@ -196,11 +229,11 @@ class AvroRecord(AvroModel):
     @classmethod
     def fake(cls, **data: Any) -> Self:
         """A random valid instance; keyword arguments (Python attribute names) override fields."""
-        datum = random_datum(cls.parsed_schema(), random.Random())
+        # The source schema, with every logical type: data for fastavro's view of it could be
+        # bytes that are no big-decimal.
+        schema = fastavro.parse_schema(cls.avro_schema_to_python())
+        datum = random_datum(schema, random.Random())
         out = io.BytesIO()
-        fastavro.schemaless_writer(out, cls.parsed_schema(), datum)
+        fastavro.schemaless_writer(out, schema, datum)
         obj = decode(cls, out.getvalue())[0]
         return dataclasses.replace(obj, **data) if data else obj  # type: ignore[type-var]
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)  # type: ignore[call-overload, no-any-return]

@@ -8,7 +8,7 @@ import typing as _t
 import uuid as _uuid
 
 from .._runtime import codec as _codec
-from .._runtime import logical as _logical
+from .._runtime import dicts as _dicts
 from .._runtime import model as _model
 from .._runtime import schema as _schema
 
@@ -61,9 +61,9 @@ class CommandAcknowledgment(_model.AvroRecord):
 
     def to_avro(self) -> dict[str, _t.Any]:
         return {
-            "command_id": _logical.encode_uuid(self.command_id),
+            "command_id": self.command_id,
             "status": self.status.value,
-            "received_at": _logical.encode_timestamp_millis(self.received_at),
+            "received_at": self.received_at,
             "message": self.message,
             "error_code": self.error_code,
             "estimated_duration_ms": self.estimated_duration_ms,
@@ -81,6 +81,37 @@ class CommandAcknowledgment(_model.AvroRecord):
         o.error_code = None if x is _schema.MISSING else x
         x = datum["estimated_duration_ms"]
         o.estimated_duration_ms = None if x is _schema.MISSING else x
+        return o
+
+    def to_dict(self) -> dict[str, _t.Any]:
+        return {
+            "command_id": self.command_id,
+            "status": self.status.value,
+            "received_at": self.received_at,
+            "message": self.message,
+            "error_code": self.error_code,
+            "estimated_duration_ms": self.estimated_duration_ms,
+        }
+
+    @classmethod
+    def __avro_from_dict__(cls, data: _t.Mapping[str, _t.Any]) -> _t.Self:
+        _dicts.check_fields(data, cls)
+        o = cls.__new__(cls)
+        try:
+            o.command_id = _dicts.as_uuid(data["command_id"])
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "CommandAcknowledgment", "command_id")
+        try:
+            o.status = _dicts.member(AckStatus, data["status"])
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "CommandAcknowledgment", "status")
+        try:
+            o.received_at = _dicts.as_datetime(data["received_at"])
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "CommandAcknowledgment", "received_at")
+        o.message = data.get("message", None)
+        o.error_code = data.get("error_code", None)
+        o.estimated_duration_ms = data.get("estimated_duration_ms", None)
         return o
 
     def __avro_write__(self, buf: bytearray) -> None:

@@ -8,7 +8,7 @@ import typing as _t
 import uuid as _uuid
 
 from .._runtime import codec as _codec
-from .._runtime import logical as _logical
+from .._runtime import dicts as _dicts
 from .._runtime import model as _model
 from .._runtime import schema as _schema
 from ..telescope import common as _ns_telescope_common
@@ -81,9 +81,9 @@ class TelescopeCommand(_model.AvroRecord):
 
     def to_avro(self) -> dict[str, _t.Any]:
         return {
-            "command_id": _logical.encode_uuid(self.command_id),
+            "command_id": self.command_id,
             "command_type": self.command_type.value,
-            "issued_at": _logical.encode_timestamp_millis(self.issued_at),
+            "issued_at": self.issued_at,
             "requested_by": self.requested_by,
             "instrument": self.instrument.value,
             "target": _enc_union_0(self.target),
@@ -116,6 +116,75 @@ class TelescopeCommand(_model.AvroRecord):
         o.parameters = {} if x is _schema.MISSING else x
         x = datum["tags"]
         o.tags = [] if x is _schema.MISSING else x
+        return o
+
+    def to_dict(self) -> dict[str, _t.Any]:
+        return {
+            "command_id": self.command_id,
+            "command_type": self.command_type.value,
+            "issued_at": self.issued_at,
+            "requested_by": self.requested_by,
+            "instrument": self.instrument.value,
+            "target": None if self.target is None else self.target.to_dict(),
+            "exposure_seconds": self.exposure_seconds,
+            "priority": self.priority,
+            "parameters": dict(self.parameters),
+            "tags": list(self.tags),
+        }
+
+    @classmethod
+    def __avro_from_dict__(cls, data: _t.Mapping[str, _t.Any]) -> _t.Self:
+        _dicts.check_fields(data, cls)
+        o = cls.__new__(cls)
+        try:
+            o.command_id = _dicts.as_uuid(data["command_id"])
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeCommand", "command_id")
+        try:
+            o.command_type = _dicts.member(CommandType, data["command_type"])
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeCommand", "command_type")
+        try:
+            o.issued_at = _dicts.as_datetime(data["issued_at"])
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeCommand", "issued_at")
+        o.requested_by = data["requested_by"]
+        try:
+            o.instrument = (
+                _ns_telescope_common.Instrument.CAMERA
+                if "instrument" not in data
+                else _dicts.member(_ns_telescope_common.Instrument, data["instrument"])
+            )
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeCommand", "instrument")
+        try:
+            o.target = (
+                None
+                if "target" not in data
+                else (
+                    None
+                    if data["target"] is None
+                    else _ns_telescope_common.SkyPosition.__avro_from_dict__(
+                        data["target"]
+                    )
+                )
+            )
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeCommand", "target")
+        o.exposure_seconds = data.get("exposure_seconds", None)
+        o.priority = data.get("priority", 0)
+        try:
+            o.parameters = (
+                {}
+                if "parameters" not in data
+                else dict(_dicts.entries(data["parameters"]))
+            )
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeCommand", "parameters")
+        try:
+            o.tags = [] if "tags" not in data else list(_dicts.items(data["tags"]))
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeCommand", "tags")
         return o
 
     def __avro_write__(self, buf: bytearray) -> None:

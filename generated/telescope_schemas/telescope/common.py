@@ -6,6 +6,7 @@ import dataclasses as _dataclasses
 import typing as _t
 
 from .._runtime import codec as _codec
+from .._runtime import dicts as _dicts
 from .._runtime import model as _model
 from .._runtime import schema as _schema
 
@@ -96,6 +97,31 @@ class SkyPosition(_model.AvroRecord):
         )
         x = datum["epoch"]
         o.epoch = None if x is _schema.MISSING else x
+        return o
+
+    def to_dict(self) -> dict[str, _t.Any]:
+        return {
+            "ra_deg": self.ra_deg,
+            "dec_deg": self.dec_deg,
+            "frame": self.frame.value,
+            "epoch": self.epoch,
+        }
+
+    @classmethod
+    def __avro_from_dict__(cls, data: _t.Mapping[str, _t.Any]) -> _t.Self:
+        _dicts.check_fields(data, cls)
+        o = cls.__new__(cls)
+        o.ra_deg = data["ra_deg"]
+        o.dec_deg = data["dec_deg"]
+        try:
+            o.frame = (
+                ReferenceFrame.ICRS
+                if "frame" not in data
+                else _dicts.member(ReferenceFrame, data["frame"])
+            )
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "SkyPosition", "frame")
+        o.epoch = data.get("epoch", None)
         return o
 
     def __avro_write__(self, buf: bytearray) -> None:

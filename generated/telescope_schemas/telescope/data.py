@@ -9,7 +9,7 @@ import typing as _t
 import uuid as _uuid
 
 from .._runtime import codec as _codec
-from .._runtime import logical as _logical
+from .._runtime import dicts as _dicts
 from .._runtime import model as _model
 from .._runtime import schema as _schema
 from ..telescope import common as _ns_telescope_common
@@ -62,7 +62,7 @@ class Frame(_model.AvroRecord):
     def to_avro(self) -> dict[str, _t.Any]:
         return {
             "index": self.index,
-            "captured_at": _logical.encode_timestamp_millis(self.captured_at),
+            "captured_at": self.captured_at,
             "mean_flux": self.mean_flux,
             "checksum": self.checksum,
             "flags": self.flags,
@@ -77,6 +77,35 @@ class Frame(_model.AvroRecord):
         o.checksum = datum["checksum"]
         x = datum["flags"]
         o.flags = {} if x is _schema.MISSING else x
+        return o
+
+    def to_dict(self) -> dict[str, _t.Any]:
+        return {
+            "index": self.index,
+            "captured_at": self.captured_at,
+            "mean_flux": self.mean_flux,
+            "checksum": self.checksum,
+            "flags": dict(self.flags),
+        }
+
+    @classmethod
+    def __avro_from_dict__(cls, data: _t.Mapping[str, _t.Any]) -> _t.Self:
+        _dicts.check_fields(data, cls)
+        o = cls.__new__(cls)
+        o.index = data["index"]
+        try:
+            o.captured_at = _dicts.as_datetime(data["captured_at"])
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "Frame", "captured_at")
+        o.mean_flux = data["mean_flux"]
+        try:
+            o.checksum = _dicts.as_bytes(data["checksum"])
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "Frame", "checksum")
+        try:
+            o.flags = {} if "flags" not in data else dict(_dicts.entries(data["flags"]))
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "Frame", "flags")
         return o
 
     def __avro_write__(self, buf: bytearray) -> None:
@@ -205,15 +234,13 @@ class Observation(_model.AvroRecord):
 
     def to_avro(self) -> dict[str, _t.Any]:
         return {
-            "observation_id": _logical.encode_uuid(self.observation_id),
-            "command_id": _logical.encode_uuid(self.command_id),
+            "observation_id": self.observation_id,
+            "command_id": self.command_id,
             "target": self.target.to_avro(),
             "instrument": self.instrument.value,
-            "night": _logical.encode_date(self.night),
-            "started_at": _logical.encode_timestamp_micros(self.started_at),
-            "exposure_seconds": _logical.encode_decimal_bytes(
-                self.exposure_seconds, 9, 3
-            ),
+            "night": self.night,
+            "started_at": self.started_at,
+            "exposure_seconds": self.exposure_seconds,
             "filter_band": self.filter_band,
             "frames": [v0.to_avro() for v0 in self.frames],
             "airmass": self.airmass,
@@ -240,6 +267,77 @@ class Observation(_model.AvroRecord):
         o.airmass = None if x is _schema.MISSING else x
         x = datum["metadata"]
         o.metadata = {} if x is _schema.MISSING else x
+        return o
+
+    def to_dict(self) -> dict[str, _t.Any]:
+        return {
+            "observation_id": self.observation_id,
+            "command_id": self.command_id,
+            "target": self.target.to_dict(),
+            "instrument": self.instrument.value,
+            "night": self.night,
+            "started_at": self.started_at,
+            "exposure_seconds": self.exposure_seconds,
+            "filter_band": self.filter_band,
+            "frames": [v0.to_dict() for v0 in self.frames],
+            "airmass": self.airmass,
+            "metadata": dict(self.metadata),
+        }
+
+    @classmethod
+    def __avro_from_dict__(cls, data: _t.Mapping[str, _t.Any]) -> _t.Self:
+        _dicts.check_fields(data, cls)
+        o = cls.__new__(cls)
+        try:
+            o.observation_id = _dicts.as_uuid(data["observation_id"])
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "Observation", "observation_id")
+        try:
+            o.command_id = _dicts.as_uuid(data["command_id"])
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "Observation", "command_id")
+        try:
+            o.target = _ns_telescope_common.SkyPosition.__avro_from_dict__(
+                data["target"]
+            )
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "Observation", "target")
+        try:
+            o.instrument = _dicts.member(
+                _ns_telescope_common.Instrument, data["instrument"]
+            )
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "Observation", "instrument")
+        try:
+            o.night = _dicts.as_date(data["night"])
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "Observation", "night")
+        try:
+            o.started_at = _dicts.as_datetime(data["started_at"])
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "Observation", "started_at")
+        try:
+            o.exposure_seconds = _dicts.as_decimal(data["exposure_seconds"])
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "Observation", "exposure_seconds")
+        o.filter_band = data.get("filter_band", None)
+        try:
+            o.frames = (
+                []
+                if "frames" not in data
+                else [
+                    Frame.__avro_from_dict__(v0) for v0 in _dicts.items(data["frames"])
+                ]
+            )
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "Observation", "frames")
+        o.airmass = data.get("airmass", None)
+        try:
+            o.metadata = (
+                {} if "metadata" not in data else dict(_dicts.entries(data["metadata"]))
+            )
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "Observation", "metadata")
         return o
 
     def __avro_write__(self, buf: bytearray) -> None:

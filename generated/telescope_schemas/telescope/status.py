@@ -7,7 +7,7 @@ import datetime as _dt
 import typing as _t
 
 from .._runtime import codec as _codec
-from .._runtime import logical as _logical
+from .._runtime import dicts as _dicts
 from .._runtime import model as _model
 from .._runtime import schema as _schema
 from ..telescope import common as _ns_telescope_common
@@ -77,13 +77,11 @@ class TelescopeStatus(_model.AvroRecord):
     def to_avro(self) -> dict[str, _t.Any]:
         return {
             "telescope_id": self.telescope_id,
-            "reported_at": _logical.encode_timestamp_millis(self.reported_at),
+            "reported_at": self.reported_at,
             "state": self.state.value,
             "pointing": _enc_union_0(self.pointing),
             "active_instrument": _enc_union_2(self.active_instrument),
-            "local_sidereal_time": _logical.encode_time_millis(
-                self.local_sidereal_time
-            ),
+            "local_sidereal_time": self.local_sidereal_time,
             "weather": self.weather.to_avro(),
             "alarms": self.alarms,
             "uptime_seconds": self.uptime_seconds,
@@ -105,6 +103,79 @@ class TelescopeStatus(_model.AvroRecord):
         o.alarms = [] if x is _schema.MISSING else x
         x = datum["uptime_seconds"]
         o.uptime_seconds = 0 if x is _schema.MISSING else x
+        return o
+
+    def to_dict(self) -> dict[str, _t.Any]:
+        return {
+            "telescope_id": self.telescope_id,
+            "reported_at": self.reported_at,
+            "state": self.state.value,
+            "pointing": None if self.pointing is None else self.pointing.to_dict(),
+            "active_instrument": (
+                None if self.active_instrument is None else self.active_instrument.value
+            ),
+            "local_sidereal_time": self.local_sidereal_time,
+            "weather": self.weather.to_dict(),
+            "alarms": list(self.alarms),
+            "uptime_seconds": self.uptime_seconds,
+        }
+
+    @classmethod
+    def __avro_from_dict__(cls, data: _t.Mapping[str, _t.Any]) -> _t.Self:
+        _dicts.check_fields(data, cls)
+        o = cls.__new__(cls)
+        o.telescope_id = data["telescope_id"]
+        try:
+            o.reported_at = _dicts.as_datetime(data["reported_at"])
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeStatus", "reported_at")
+        try:
+            o.state = _dicts.member(TelescopeState, data["state"])
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeStatus", "state")
+        try:
+            o.pointing = (
+                None
+                if "pointing" not in data
+                else (
+                    None
+                    if data["pointing"] is None
+                    else _ns_telescope_common.SkyPosition.__avro_from_dict__(
+                        data["pointing"]
+                    )
+                )
+            )
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeStatus", "pointing")
+        try:
+            o.active_instrument = (
+                None
+                if "active_instrument" not in data
+                else (
+                    None
+                    if data["active_instrument"] is None
+                    else _dicts.member(
+                        _ns_telescope_common.Instrument, data["active_instrument"]
+                    )
+                )
+            )
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeStatus", "active_instrument")
+        try:
+            o.local_sidereal_time = _dicts.as_time(data["local_sidereal_time"])
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeStatus", "local_sidereal_time")
+        try:
+            o.weather = WeatherConditions.__avro_from_dict__(data["weather"])
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeStatus", "weather")
+        try:
+            o.alarms = (
+                [] if "alarms" not in data else list(_dicts.items(data["alarms"]))
+            )
+        except _codec.FAILURES as e:
+            _codec.field_error(e, "TelescopeStatus", "alarms")
+        o.uptime_seconds = data.get("uptime_seconds", 0)
         return o
 
     def __avro_write__(self, buf: bytearray) -> None:
@@ -323,6 +394,24 @@ class WeatherConditions(_model.AvroRecord):
         o.wind_speed_ms = datum["wind_speed_ms"]
         x = datum["cloud_cover"]
         o.cloud_cover = None if x is _schema.MISSING else x
+        return o
+
+    def to_dict(self) -> dict[str, _t.Any]:
+        return {
+            "temperature_c": self.temperature_c,
+            "humidity_percent": self.humidity_percent,
+            "wind_speed_ms": self.wind_speed_ms,
+            "cloud_cover": self.cloud_cover,
+        }
+
+    @classmethod
+    def __avro_from_dict__(cls, data: _t.Mapping[str, _t.Any]) -> _t.Self:
+        _dicts.check_fields(data, cls)
+        o = cls.__new__(cls)
+        o.temperature_c = data["temperature_c"]
+        o.humidity_percent = data["humidity_percent"]
+        o.wind_speed_ms = data["wind_speed_ms"]
+        o.cloud_cover = data.get("cloud_cover", None)
         return o
 
     def __avro_write__(self, buf: bytearray) -> None:
