@@ -26,7 +26,8 @@ times faster avrobind is).
 
 Then: `avrobind generate` on 500 schemas (cold, and a no-op re-run), `avrobind sync` of 200
 subjects that are already registered, import time of a generated package of 100 records
-against the same classes written by hand, and produce+consume through tansu.
+against the same classes written by hand, and produce+consume through tansu. Then produce and
+consume rows per Kafka client (bench/clients.py; `python bench/clients.py` runs only those).
 """
 
 from __future__ import annotations
@@ -858,13 +859,23 @@ def main() -> None:
         extra["e2e_avro"], extra["e2e_raw"] = asyncio.run(
             end_to_end(pkg, bootstrap, registry, 20_000)
         )
+        print("clients...", file=sys.stderr)
+        import clients  # bench/clients.py: produce and consume rows per Kafka client
+
+        client_table = clients.table(
+            asyncio.run(
+                clients.client_rows(
+                    pkg, bootstrap, registry.url, lambda i: pkg.Medium.from_avro(medium_values(i))
+                )
+            )
+        )
     finally:
         if broker is not None:
             broker.terminate()
             broker.wait(timeout=10)
         registry.stop()
         shutil.rmtree(work, ignore_errors=True)
-    text = table(rows, extra)
+    text = table(rows, extra) + "\n" + client_table
     print(text)
     elapsed = time.perf_counter() - started
     RESULTS.write_text(

@@ -31,6 +31,7 @@ from codegen.registry_server.state import (
     DEFAULT_LEVEL,
     GLOBAL,
     LATEST,
+    UNION_DEFAULTS,
     Reference,
     Refs,
     State,
@@ -216,7 +217,9 @@ class Registry:
         if cached is None:
             try:
                 if prepared.loaded is None:
-                    prepared.loaded = compat.load(prepared.parsed.expanded_text)
+                    prepared.loaded = compat.load(
+                        prepared.parsed.expanded_text, union_defaults=UNION_DEFAULTS
+                    )
                 old = [stored.loaded() for _, stored in previous]
                 result = compat.check_level(prepared.loaded, old, level)
             except RecursionError:

@@ -18,6 +18,10 @@ from codegen.registry_server.store import SchemaRow, Store, VersionRow
 from codegen.schema import compat
 from codegen.schema.forms import Named, ParsedSchema, SchemaInvalid, merge_definitions, parse
 
+# Avro 1.12's rule for union defaults (any branch): a project may choose it (`union-defaults`),
+# and the generator already holds the others to the first branch.
+UNION_DEFAULTS = "any-branch"
+
 DEFAULT_LEVEL = "BACKWARD"
 DEFAULT_MODE = "READWRITE"
 GLOBAL = ""
@@ -58,7 +62,7 @@ class Stored:
     def loaded(self) -> compat.Loaded:
         """The schema as the compatibility checker sees it (parsed on first use, then kept)."""
         if self._loaded is None:
-            self._loaded = compat.load(self.parsed.expanded_text)
+            self._loaded = compat.load(self.parsed.expanded_text, union_defaults=UNION_DEFAULTS)
         return self._loaded
 
     def keep_loaded(self, loaded: compat.Loaded | None) -> None:
