@@ -108,6 +108,13 @@ def cli(ctx: click.Context) -> None:
 @cli.command()
 @config_options
 @click.option("--check", is_flag=True, help="Write nothing; list stale files and exit 1 if any.")
+@click.option(
+    "--compile",
+    "compile_",
+    is_flag=True,
+    help="Also build the codec modules as C extensions with Cython (pure Python stays the "
+    "fallback; without this flag, extensions built before are deleted).",
+)
 @handles_input_errors
 def generate(
     config_file: Path | None,
@@ -115,12 +122,15 @@ def generate(
     out: Path | None,
     package: str | None,
     check: bool,
+    compile_: bool,
 ) -> None:
     """Render the .avsc schemas into a typed Python package."""
     from codegen.generator.generate import generate as run
 
+    if check and compile_:
+        raise click.UsageError("--check writes nothing: it cannot --compile")
     config = _load(config_file, schemas, out, package)
-    result = run(config, check=check)
+    result = run(config, check=check, compile=compile_)
     where = _show_path(result.package_dir)
     if check:
         if result.diff.stale:
@@ -137,6 +147,8 @@ def generate(
         )
     else:
         click.echo(f"{where} is up to date ({result.files} files); nothing changed")
+    if result.compiled:
+        click.echo(f"compiled {result.compiled} codec modules of {where} (Cython)")
 
 
 def _show_path(p: Path) -> str:

@@ -11,8 +11,8 @@ from pathlib import Path
 import codegen
 from codegen.config import Config, check_topics
 from codegen.errors import ConfigError, InputErrors
+from codegen.generator import compiled, render, topics
 from codegen.generator import plan as planning
-from codegen.generator import render, topics
 from codegen.schema.expand import check_expressible
 from codegen.schema.loader import discover, load_directory
 from codegen.schema.model import SchemaSet
@@ -24,6 +24,7 @@ class GenerateResult:
     diff: render.Diff
     files: int
     written: bool
+    compiled: int = 0
 
 
 # The first line of every generated package's __init__.py carries it: only a directory
@@ -44,27 +45,39 @@ def build(config: Config) -> tuple[SchemaSet, render.Rendered]:
     return schemas, render.render(plan, sources_root=config.schemas.parent, extra=extra)
 
 
-def generate(config: Config, *, check: bool = False) -> GenerateResult:
+def generate(config: Config, *, check: bool = False, compile: bool = False) -> GenerateResult:
     """Render the package; with `check`, only report how the files on disk differ.
 
     When neither the inputs (schemas, configuration, avrobind itself) nor the files written
-    last time have changed, nothing is parsed or rendered (see `_Stamp`).
+    last time have changed, nothing is parsed or rendered (see `_Stamp`). With `compile`, the
+    codec modules are then built as C extensions (see `compiled`); without it, extensions a
+    previous `--compile` built are deleted (`check` neither looks at them nor touches them).
     """
     pkg_dir = config.package_dir
     check_owned(pkg_dir)
     stamp = _Stamp(config)
     files = stamp.unchanged()
     if files is not None:
-        return GenerateResult(pkg_dir, render.Diff(), files, written=False)
-    _, rendered = build(config)
+        result = GenerateResult(pkg_dir, render.Diff(), files, written=False)
+    else:
+        _, rendered = build(config)
+        if check:
+            d = render.diff(pkg_dir, rendered)
+            if not d.stale:
+                stamp.save(
+                    rendered
+                )  # the next check (a pre-commit hook on every commit) is instant
+            return GenerateResult(pkg_dir, d, len(rendered.files), written=False)
+        d = render.write(pkg_dir, rendered)
+        stamp.save(rendered)
+        result = GenerateResult(pkg_dir, d, len(rendered.files), written=d.stale)
     if check:
-        d = render.diff(pkg_dir, rendered)
-        if not d.stale:
-            stamp.save(rendered)  # the next check (a pre-commit hook on every commit) is instant
-        return GenerateResult(pkg_dir, d, len(rendered.files), written=False)
-    d = render.write(pkg_dir, rendered)
-    stamp.save(rendered)
-    return GenerateResult(pkg_dir, d, len(rendered.files), written=d.stale)
+        return result
+    if compile:
+        result.compiled = compiled.build(pkg_dir, config.package)
+    else:
+        compiled.remove(pkg_dir)
+    return result
 
 
 def check_registry_url(config: Config) -> None:

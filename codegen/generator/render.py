@@ -22,6 +22,7 @@ from black.strings import normalize_string_quotes, str_width
 
 import codegen
 from codegen.generator import codecs
+from codegen.generator.compiled import is_artefact
 from codegen.generator.plan import IMPORT_ALIASES, Plan, PyModule
 
 RUNTIME_DIR = Path(codegen.__file__).parent / "runtime"
@@ -408,7 +409,7 @@ def existing_files(pkg_dir: Path) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     for p in sorted(pkg_dir.rglob("*")):
         rel = p.relative_to(pkg_dir)
-        if p.is_file() and "__pycache__" not in rel.parts:
+        if p.is_file() and "__pycache__" not in rel.parts and not is_artefact(rel.as_posix()):
             out[rel.as_posix()] = p.read_bytes()
     return out
 
