@@ -19,6 +19,8 @@ times faster avrobind is).
   against the same registry.
 - full range: the same rows with values over each type's full range (64-bit longs, 31-bit
   ints, millisecond timestamps, long strings with multi-byte characters; `full_values`).
+- compiled: the codec rows again for the package generated with `avrobind generate --compile`
+  (its codec modules built with Cython), when Cython is installed (`avrobind[compile]`).
 - resolution: bytes written with another version of the schema, decoded by avrobind's serde
   (a resolving reader generated per writer schema id) against fastavro resolving the same
   bytes into a dict: an older version per schema, and on medium one row per kind of evolution
@@ -37,6 +39,7 @@ import dataclasses
 import datetime
 import decimal
 import importlib
+import importlib.util
 import io
 import json
 import os
@@ -295,7 +298,11 @@ def full_schema(kind: str) -> Any:
 # --- codec rows ----------------------------------------------------------------------------
 
 
-def codec_rows(pkg: Any, registry: Registry, models: Any) -> list[dict[str, Any]]:
+def codec_rows(
+    pkg: Any, registry: Registry, models: Any, compiled: Any = None
+) -> list[dict[str, Any]]:
+    """The codec rows of `pkg` (pure Python), then those of `compiled` (the same package
+    generated with `--compile`) when there is one."""
     from confluent_kafka.schema_registry import SchemaRegistryClient as ConfluentRegistry
 
     registry_mod = importlib.import_module(f"{pkg.__name__}._runtime.registry")
@@ -307,15 +314,27 @@ def codec_rows(pkg: Any, registry: Registry, models: Any) -> list[dict[str, Any]
         for kind in ("small", "medium", "large")
     ]
     rows.append(resolution_row(pkg, client))
+    if compiled is not None:
+        rows += [
+            codec_row(compiled, kind, client, confluent, models, full, mode=" (compiled)")
+            for full in (False, True)
+            for kind in ("small", "medium", "large")
+        ]
     client.close()
     return rows
 
 
 def codec_row(
-    pkg: Any, kind: str, client: Any, confluent: Any, models: Any, full: bool = False
+    pkg: Any,
+    kind: str,
+    client: Any,
+    confluent: Any,
+    models: Any,
+    full: bool = False,
+    mode: str = "",
 ) -> dict[str, Any]:
     """Encode, decode and (bench values) resolution of one schema; `full`: with the values of
-    `full_values` rather than the small bench values."""
+    `full_values` rather than the small bench values; `mode` is added to the row's label."""
     from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
     from confluent_kafka.serialization import MessageField, SerializationContext
 
@@ -375,7 +394,7 @@ def codec_row(
             "confluent-kafka": lambda: deserializer(framed, ctx),
         }
     )
-    label = f"{kind}, full range" if full else kind
+    label = (f"{kind}, full range" if full else kind) + mode
     if full:
         return {"kind": label, "size": len(framed), "encode": encode, "decode": decode}
     # Written with an older version: registered under another subject, read by `serde`.
@@ -825,6 +844,27 @@ def bars(rows: list[dict[str, Any]], extra: dict[str, Any]) -> list[str]:
     return out
 
 
+def compiled_package(config: Path, work: Path) -> Any:
+    """The bench package generated again with `--compile` (Cython), or None without Cython."""
+    if importlib.util.find_spec("Cython") is None:
+        print("no Cython: no compiled rows (pip install 'avrobind[compile]')", file=sys.stderr)
+        return None
+    print("generate --compile...", file=sys.stderr)
+    text = config.read_text().replace('package = "avrobind_bench"', 'package = "avrobind_bench_c"')
+    compiled_config = work / "bench-compiled.toml"
+    compiled_config.write_text(text)
+    subprocess.run(
+        [*AVROBIND, "generate", "--config", str(compiled_config), "--compile"],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
+    pkg = importlib.import_module("avrobind_bench_c")
+    codec = importlib.import_module("avrobind_bench_c._runtime.codec")
+    assert not str(codec.__file__).endswith(".py"), "the compiled codec is not what is imported"
+    return pkg
+
+
 def main() -> None:
     started = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="avrobind-bench-"))
@@ -844,9 +884,10 @@ def main() -> None:
         )
         sys.path.insert(0, str(work / "pkg"))
         pkg = importlib.import_module("avrobind_bench")
+        compiled = compiled_package(config, work)
 
         print("codecs...", file=sys.stderr)
-        rows = codec_rows(pkg, registry, generated_models(work))
+        rows = codec_rows(pkg, registry, generated_models(work), compiled)
         extra: dict[str, Any] = {}
         print("generate...", file=sys.stderr)
         extra["generate_cold"], extra["generate_noop"] = generate_times(work)

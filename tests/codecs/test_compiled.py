@@ -1,0 +1,188 @@
+"""`avrobind generate --compile`: the Cython-built codecs behave exactly as the pure-Python ones.
+
+- A package of the bench schemas and a record of the types they lack is generated with
+  `--compile` once (compiling takes about a minute): its record modules and runtime ``codec`` must be the
+  extensions, and every record passes `codec_support.check_record` (fastavro byte for byte,
+  truncation, the other forms) on many random data.
+- Random schemas (the hypothesis strategies) run against the compiled runtime ``codec``,
+  copied into each package (compiling every drawn package would take minutes each).
+- The artefacts stay out of the package's contract: `generate --check` ignores them, a plain
+  `generate` deletes them, and `--compile` with nothing changed builds nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import random
+import shutil
+import sysconfig
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import fastavro
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import strategies as st
+
+from codegen.cli import cli
+from codegen.errors import InputErrors
+from tests.avro_strategies import avro_schemas
+from tests.codecs.codec_support import check_record, runtime
+from tests.generator import oracle
+from tests.generator.gen_support import (
+    generate_files,
+    generated_types,
+    import_package,
+    unique_package,
+    write_schemas,
+)
+from tests.paths import REPO
+
+EXT = sysconfig.get_config_var("EXT_SUFFIX")
+
+# The types bench/schemas/ lack.
+REST = {
+    "type": "record",
+    "name": "Rest",
+    "namespace": "extra",
+    "fields": [
+        {"name": "t_us", "type": {"type": "long", "logicalType": "time-micros"}},
+        {"name": "lts_ms", "type": {"type": "long", "logicalType": "local-timestamp-millis"}},
+        {"name": "lts_us", "type": {"type": "long", "logicalType": "local-timestamp-micros"}},
+        {
+            "name": "dec_fixed",
+            "type": {
+                "type": "fixed",
+                "name": "Money",
+                "size": 8,
+                "logicalType": "decimal",
+                "precision": 18,
+                "scale": 4,
+            },
+        },
+        {"name": "many", "type": ["null", "int", "long", "float", "double", "string", "bytes"]},
+        {"name": "deep", "type": {"type": "array", "items": {"type": "map", "values": "long"}}},
+        {"name": "flag", "type": ["boolean", "null"]},
+    ],
+}
+
+
+def _config(root: Path, schemas: Path, package: str) -> Path:
+    config = root / "pyproject.toml"
+    config.write_text(
+        f'[tool.avrobind]\nschemas = "{schemas}"\nout = "{root / "out"}"\npackage = "{package}"\n'
+    )
+    return config
+
+
+def _generate(config: Path, *args: str) -> Any:
+    result = CliRunner().invoke(cli, ["generate", "--config", str(config), *args])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture(scope="module")
+def compiled_package(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    root = tmp_path_factory.mktemp("compiled")
+    schemas = root / "avsc"
+    shutil.copytree(REPO / "bench" / "schemas", schemas)
+    (schemas / "extra.avsc").write_text(json.dumps(REST))
+    package = unique_package("compiled")
+    config = _config(root, schemas, package)
+    assert "codec modules" in _generate(config, "--compile").output
+    # Kept for the random-schema test (a test below deletes the package's artefacts).
+    (so,) = (root / "out" / package / "_runtime").glob(f"codec*{EXT}")
+    (root / "kept").mkdir()
+    shutil.copyfile(so, root / "kept" / so.name)
+    return config, package
+
+
+def test_the_extensions_are_what_is_imported(compiled_package: tuple[Path, str]) -> None:
+    config, package = compiled_package
+    pkg = import_package(config.parent / "out", package)
+    types = generated_types(pkg)
+    records = [cls for cls in types.values() if hasattr(cls, "__avro_read__")]
+    assert len(records) == 5
+    for cls in records:
+        assert importlib.import_module(cls.__module__).__file__.endswith(EXT), cls
+    assert runtime(records[0], "codec").__file__.endswith(EXT)
+    assert not runtime(records[0], "model").__file__.endswith(EXT)  # only the codecs
+
+
+def test_compiled_records_match_fastavro(compiled_package: tuple[Path, str]) -> None:
+    config, package = compiled_package
+    pkg = import_package(config.parent / "out", package)
+    types = generated_types(pkg)
+    avsc = config.parent / "avsc"
+    order = ["extra", "small", "medium", "large"]  # large.avsc uses medium's record
+    sources = [json.loads((avsc / f"{name}.avsc").read_text()) for name in order]
+    named = oracle.parse_sources(sources)
+    rng = random.Random(14)
+    done = 0
+    for fullname, cls in sorted(types.items()):
+        if hasattr(cls, "__avro_read__"):
+            writer = fastavro.parse_schema(oracle.expected_standalone(fullname, named))
+            done += check_record(cls, writer, rng, rounds=25, cuts=20)
+    assert done == 5 * 25
+
+
+def test_check_ignores_artefacts_and_generate_removes_them(
+    compiled_package: tuple[Path, str],
+) -> None:
+    config, package = compiled_package
+    pkg_dir = config.parent / "out" / package
+    built = sorted(p.name for p in pkg_dir.rglob(f"*{EXT}"))
+    assert built and (pkg_dir / ".avrobind-compiled.json").is_file()
+    result = CliRunner().invoke(cli, ["generate", "--config", str(config), "--check"])
+    assert result.exit_code == 0 and "up to date" in result.output, result.output
+    # Nothing changed: nothing is rebuilt.
+    assert "codec modules" not in _generate(config, "--compile").output
+    assert sorted(p.name for p in pkg_dir.rglob(f"*{EXT}")) == built
+    # A plain generate leaves the pure-Python package (a stale extension would shadow it).
+    _generate(config)
+    assert not list(pkg_dir.rglob(f"*{EXT}")) and not (pkg_dir / ".avrobind-compiled.json").exists()
+
+
+def test_check_and_compile_together_is_a_usage_error(tmp_path: Path) -> None:
+    config = _config(tmp_path, REPO / "bench" / "schemas", "nothing_written")
+    result = CliRunner().invoke(cli, ["generate", "--config", str(config), "--check", "--compile"])
+    assert result.exit_code == 2 and "--check writes nothing" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+# --- random schemas against the compiled runtime codec --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def compiled_codec(compiled_package: tuple[Path, str]) -> Path:
+    config, _ = compiled_package
+    (so,) = (config.parent / "kept").glob(f"codec*{EXT}")
+    return so
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(schema=avro_schemas(top="record"), seed=st.integers(0, 2**32))
+def test_random_records_with_the_compiled_codec(
+    compiled_codec: Path, schema: Any, seed: int
+) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="avrobind-compiled-"))
+    paths = write_schemas(tmp / "avsc", {"record.avsc": schema})
+    name = unique_package("ccodec")
+    try:
+        pkg_dir = generate_files(paths, tmp / "out", name)
+    except InputErrors as e:
+        # As in test_codec_properties: a nested null-namespace type has no standalone form.
+        assert all("where no name can refer to it" in err.message for err in e.errors), e
+        reject()
+    shutil.copyfile(compiled_codec, pkg_dir / "_runtime" / compiled_codec.name)
+    types = generated_types(import_package(tmp / "out", name))
+    named = oracle.parse_sources([schema])
+    rng = random.Random(seed)
+    for fullname, cls in sorted(types.items()):
+        if hasattr(cls, "from_avro"):
+            assert runtime(cls, "codec").__file__.endswith(EXT)
+            writer = fastavro.parse_schema(oracle.expected_standalone(fullname, named))
+            check_record(cls, writer, rng)
