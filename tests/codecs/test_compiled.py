@@ -5,7 +5,7 @@
   extensions, and every record passes `codec_support.check_record` (fastavro byte for byte,
   truncation, the other forms) on many random data.
 - Random schemas (the hypothesis strategies) run against the compiled runtime ``codec``,
-  copied into each package (compiling every drawn package would take minutes each).
+  copied into each drawn package (compiling every one would take a minute each).
 - The artefacts stay out of the package's contract: `generate --check` ignores them, a plain
   `generate` deletes them, and `--compile` with nothing changed builds nothing.
 """
@@ -16,6 +16,7 @@ import importlib
 import json
 import random
 import shutil
+import sys
 import sysconfig
 import tempfile
 from pathlib import Path
@@ -93,10 +94,6 @@ def compiled_package(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, st
     package = unique_package("compiled")
     config = _config(root, schemas, package)
     assert "codec modules" in _generate(config, "--compile").output
-    # Kept for the random-schema test (a test below deletes the package's artefacts).
-    (so,) = (root / "out" / package / "_runtime").glob(f"codec*{EXT}")
-    (root / "kept").mkdir()
-    shutil.copyfile(so, root / "kept" / so.name)
     return config, package
 
 
@@ -155,12 +152,25 @@ def test_check_and_compile_together_is_a_usage_error(tmp_path: Path) -> None:
 
 # --- random schemas against the compiled runtime codec --------------------------------------
 
+CODEC_PACKAGE = "ccodec_random"
+
 
 @pytest.fixture(scope="module")
-def compiled_codec(compiled_package: tuple[Path, str]) -> Path:
-    config, _ = compiled_package
-    (so,) = (config.parent / "kept").glob(f"codec*{EXT}")
+def compiled_codec(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The runtime codec compiled for a package named CODEC_PACKAGE: an extension resolves its
+    relative imports under the package name it was built for, so each drawn schema is
+    generated under that name (the previous one dropped from sys.modules) and gets a copy."""
+    root = tmp_path_factory.mktemp("ccodec")
+    schemas = root / "avsc"
+    shutil.copytree(REPO / "bench" / "schemas", schemas)
+    _generate(_config(root, schemas, CODEC_PACKAGE), "--compile")
+    (so,) = (root / "out" / CODEC_PACKAGE / "_runtime").glob(f"codec*{EXT}")
     return so
+
+
+def _forget(package: str) -> None:
+    for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
+        del sys.modules[name]
 
 
 @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -170,19 +180,25 @@ def test_random_records_with_the_compiled_codec(
 ) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="avrobind-compiled-"))
     paths = write_schemas(tmp / "avsc", {"record.avsc": schema})
-    name = unique_package("ccodec")
     try:
-        pkg_dir = generate_files(paths, tmp / "out", name)
+        pkg_dir = generate_files(paths, tmp / "out", CODEC_PACKAGE)
     except InputErrors as e:
         # As in test_codec_properties: a nested null-namespace type has no standalone form.
         assert all("where no name can refer to it" in err.message for err in e.errors), e
         reject()
     shutil.copyfile(compiled_codec, pkg_dir / "_runtime" / compiled_codec.name)
-    types = generated_types(import_package(tmp / "out", name))
-    named = oracle.parse_sources([schema])
-    rng = random.Random(seed)
-    for fullname, cls in sorted(types.items()):
-        if hasattr(cls, "from_avro"):
-            assert runtime(cls, "codec").__file__.endswith(EXT)
-            writer = fastavro.parse_schema(oracle.expected_standalone(fullname, named))
-            check_record(cls, writer, rng)
+    _forget(CODEC_PACKAGE)
+    sys.path.insert(0, str(tmp / "out"))
+    try:
+        types = generated_types(import_package(tmp / "out", CODEC_PACKAGE))
+        named = oracle.parse_sources([schema])
+        rng = random.Random(seed)
+        for fullname, cls in sorted(types.items()):
+            if hasattr(cls, "from_avro"):
+                assert runtime(cls, "codec").__file__.startswith(str(pkg_dir))
+                assert runtime(cls, "codec").__file__.endswith(EXT)
+                writer = fastavro.parse_schema(oracle.expected_standalone(fullname, named))
+                check_record(cls, writer, rng)
+    finally:
+        sys.path.remove(str(tmp / "out"))
+        _forget(CODEC_PACKAGE)
