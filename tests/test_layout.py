@@ -39,6 +39,7 @@ ALLOWED: dict[str, set[str]] = {
     "generator": {"config", "errors", "runtime", "schema", "subjects"},
     "workflow": {"config", "errors", "runtime", "schema", "subjects"},
     "registry_server": {"errors", "schema"},
+    "testing": {"runtime"},
     "cli": {
         "config",
         "errors",
