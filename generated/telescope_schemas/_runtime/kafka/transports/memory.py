@@ -246,6 +246,9 @@ class _Consuming:
     def _join(self, topics: Sequence[str], on_revoked: OnRevoked) -> None:
         self._on_revoked = on_revoked
         self._member = self._broker.join(topics, self._group_id, self._reset)
+        # Partitions nobody holds are taken at once (``latest`` means "from the join on");
+        # the rest come on the fetches after their owners let them go.
+        self._broker.take(self._member)
 
     def _poll(self, max_records: int) -> tuple[list[Any], int]:
         """Hand over what the group moved away (committing first), take what it gave, collect;
