@@ -10,6 +10,7 @@ honoured; everything about connections, batching and timeouts has nothing to act
 accepted as it is. Sends are acknowledged at once; a consumer's group join happens on
 ``start()`` and partitions move between members on their next fetch, after the previous owner
 committed what it had handled (the callback every transport calls before a revocation).
+There is no session timeout: a consumer that is never stopped keeps its partitions.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from typing import Any, Final
@@ -189,6 +191,7 @@ class MemoryProducer(_Producing):
     ) -> None:
         super().__init__(bootstrap_servers, options, broker_timeout)
         self._pending: list[tuple[OnDelivery, Delivery]] = []
+        self._lock = threading.Lock()  # the Sync producer may be shared by threads
 
     def start(self) -> None:
         return None
@@ -204,10 +207,12 @@ class MemoryProducer(_Producing):
         on_delivery: OnDelivery,
     ) -> None:
         delivery = self._append(topic, value, key, headers, partition, timestamp_ms)
-        self._pending.append((on_delivery, delivery))
+        with self._lock:
+            self._pending.append((on_delivery, delivery))
 
     def poll(self, timeout: float) -> int:
-        pending, self._pending = self._pending, []
+        with self._lock:
+            pending, self._pending = self._pending, []
         for on_delivery, delivery in pending:
             on_delivery(delivery, None)
         return len(pending)
