@@ -37,7 +37,12 @@ from .base import (
 )
 from .confluent import ConfluentConsumer, ConfluentProducer
 from .confluent_async import ConfluentAsyncConsumer, ConfluentAsyncProducer
-from .memory import MemoryAsyncConsumer, MemoryAsyncProducer, MemoryConsumer, MemoryProducer
+from .memory import (
+    MemoryAsyncConsumer,
+    MemoryAsyncProducer,
+    MemoryConsumer,
+    MemoryProducer,
+)
 
 __all__ = [
     "CLIENTS",

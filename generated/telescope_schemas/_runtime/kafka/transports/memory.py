@@ -28,7 +28,14 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # type: ignore[import-u
 
 from ...errors import DeliveryError, KafkaClientError
 from .base import TP, Delivery, Fetched, HeaderList, OnDelivery, OnRevoked, OutMessage
-from .memory_broker import SCHEME, Broker, BrokerError, Member, broker_for, group_options_reset
+from .memory_broker import (
+    SCHEME,
+    Broker,
+    BrokerError,
+    Member,
+    broker_for,
+    group_options_reset,
+)
 
 __all__ = [
     "MemoryAsyncConsumer",
