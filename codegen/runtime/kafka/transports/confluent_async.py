@@ -27,7 +27,12 @@ from typing import Any, TypeVar
 
 from ...errors import KafkaClientError
 from .base import TP, Fetched, HeaderList, OnRevoked, OutMessage
-from .confluent import ConfluentConsumer, ConfluentProducer, message_delivery, translate_error
+from .confluent import (
+    ConfluentConsumer,
+    ConfluentProducer,
+    message_delivery,
+    translate_error,
+)
 
 __all__ = ["ConfluentAsyncConsumer", "ConfluentAsyncProducer"]
 
