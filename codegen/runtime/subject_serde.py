@@ -30,7 +30,6 @@ from __future__ import annotations
 import json
 import struct
 from collections.abc import Callable, Generator, Iterable
-from functools import partial
 from typing import Any, Generic, NoReturn, TypeVar
 
 import fastavro
@@ -320,7 +319,7 @@ class _SubjectBase(Generic[T]):
                 field=self.field,
             ) from exc
         # The same binary layout needs no resolution.
-        read = self.codec.reader if same else partial(self.codec.resolve_at, writer=writer)
+        read = self.codec.reader if same else self.codec.resolver(writer)
 
         return self._remember(schema_id, read)
 
