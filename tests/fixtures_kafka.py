@@ -10,7 +10,8 @@ Use from a conftest with `from tests.fixtures_kafka import *`.
 - `unique_topic` / `unique_group` (function): names no other test uses.
 - helpers: `create_topic(bootstrap, name, partitions=1)`, `committed_offsets(bootstrap, group,
   topic)`, `read_raw(bootstrap, topic, count)` (reads without a group), `GROUP_OPTIONS` (short
-  session timeouts for consumers in tests).
+  session timeouts for consumers in tests). The helpers also take a `memory://` bootstrap (the
+  in-memory broker), asked directly.
 
 Tansu quirks the tests work around (never by weakening the product):
 - a consumer-group join takes about half of `session.timeout.ms` (or more when a member of the
@@ -44,6 +45,7 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from telescope_schemas._runtime.kafka.transports.memory_broker import Broker, broker_for
 
 __all__ = [
     "CONFLUENT_GROUP_OPTIONS",
@@ -199,8 +201,17 @@ def unique_group(request: pytest.FixtureRequest) -> str:
     return f"g-{request.node.name[:40]}-{uuid.uuid4().hex[:8]}"
 
 
+def in_memory(bootstrap: str) -> Broker | None:
+    """The in-memory broker of a `memory://` bootstrap, else None."""
+    return broker_for(bootstrap) if bootstrap.startswith("memory://") else None
+
+
 async def create_topic(bootstrap: str, name: str, partitions: int = 1) -> None:
     """Create a topic (tansu would auto-create one with several partitions)."""
+    broker = in_memory(bootstrap)
+    if broker is not None:
+        broker.create_topic(name, partitions)
+        return
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
@@ -215,6 +226,9 @@ async def committed_offsets(bootstrap: str, group: str, topic: str) -> dict[int,
     Asked through a consumer that does not join the group (tansu rejects the admin client's
     OffsetFetch version).
     """
+    broker = in_memory(bootstrap)
+    if broker is not None:
+        return broker.committed(group, topic)
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
     )
@@ -236,6 +250,9 @@ async def committed_offsets(bootstrap: str, group: str, topic: str) -> dict[int,
 
 async def read_raw(bootstrap: str, topic: str, count: int, timeout: float = 15.0) -> list[Any]:
     """The first `count` messages of `topic` (all partitions, no group), as aiokafka records."""
+    broker = in_memory(bootstrap)
+    if broker is not None:
+        return broker.messages(topic)[:count]
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:

@@ -238,4 +238,5 @@ def registry_url(registry_servers: RegistryServers) -> Iterator[str]:
 @pytest.fixture
 def unique_subject(request: pytest.FixtureRequest) -> str:
     """A subject name no other test uses (for the shared `registry_server`)."""
-    return f"{request.node.name[:40]}-{uuid.uuid4().hex[:8]}-value"
+    name = request.node.name[:40].replace("[", "-").replace("]", "")  # no URL quoting needed
+    return f"{name}-{uuid.uuid4().hex[:8]}-value"

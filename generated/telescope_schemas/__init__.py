@@ -111,11 +111,14 @@ if _t.TYPE_CHECKING:
     from ._runtime.kafka.core import (
         Stopped,
     )
+    from ._runtime.kafka.transports.memory_broker import (
+        BrokerError,
+    )
 else:
     # Their runtime modules import aiokafka and httpx, which the models alone do not need:
     # loaded on first use.
     def __getattr__(name: str) -> object:
-        if name in ("Message", "Record", "Stopped"):
+        if name in ("BrokerError", "Message", "Record", "Stopped"):
             return getattr(_importlib.import_module(f"{__name__}.runtime"), name)
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
@@ -123,6 +126,7 @@ else:
 __all__ = [
     "AckStatus",
     "AvrobindError",
+    "BrokerError",
     "BrokerUnavailableError",
     "CommandAcknowledgment",
     "CommandType",

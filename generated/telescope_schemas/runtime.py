@@ -40,6 +40,9 @@ from ._runtime.kafka import (
 from ._runtime.kafka.core import (
     Stopped,
 )
+from ._runtime.kafka.transports.memory_broker import (
+    BrokerError,
+)
 from ._runtime.logical import (
     Duration,
 )
@@ -61,6 +64,7 @@ __all__ = [
     "AvroEnum",
     "AvroRecord",
     "AvrobindError",
+    "BrokerError",
     "BrokerUnavailableError",
     "DatagenError",
     "DecodeError",

@@ -12,7 +12,7 @@ import telescope_schemas as ts
 from aiokafka import AIOKafkaProducer
 from telescope_schemas._runtime.serde import PlainCodec, RecordCodec, TopicSpec
 
-from tests.fixtures_kafka import create_topic
+from tests.fixtures_kafka import create_topic, in_memory
 
 
 @dataclass
@@ -48,6 +48,11 @@ async def fill_bad_topic(bootstrap: str, registry_url: str, topic: str) -> BadTo
         (None, framed[2]),
         (None, framed[3]),
     ]
+    broker = in_memory(bootstrap)
+    if broker is not None:  # written as raw bytes, as another client would
+        for k, v in messages:
+            broker.append(topic, v, k, [("h", b"1")], None, None)
+        return BadTopic(topic, spec, good, [1, 3, 4, 5, 7], [v for _, v in messages], 6)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
     await producer.start()
     try:

@@ -4,7 +4,9 @@ A behavioural test is written once and parametrized over `CLIENTS` (the `client`
 tests/kafka/conftest.py): `"aiokafka"` (the async classes' default), `"confluent"` (the async
 classes with `client="confluent"`) and `"sync"` (the Sync classes, on confluent-kafka, driven
 from a worker thread with `asyncio.to_thread`). A transport added later (an in-memory broker)
-joins by adding its name here.
+joins by adding its name here: `MEMORY_CLIENTS` are the in-memory broker (`memory://`) under
+the async classes (`"memory"`, with aiokafka's option names) and the Sync classes
+(`"memory-sync"`, with librdkafka's); the `bootstrap` fixture gives them a broker of their own.
 
 - `Client.producer(bootstrap, registry, spec=...)` / `Client.consumer(bootstrap, registry,
   group, spec=...)` build the runtime classes for the client (consumers get the client's short
@@ -42,6 +44,7 @@ from tests.fixtures_kafka import CONFLUENT_GROUP_OPTIONS, GROUP_OPTIONS
 from tests.kafka.consuming import consume_n
 
 CLIENTS = ["aiokafka", "confluent", "sync"]
+MEMORY_CLIENTS = ["memory", "memory-sync"]
 TIMEOUT = 30.0
 
 
@@ -51,14 +54,18 @@ class Client:
 
     @property
     def sync(self) -> bool:
-        return self.name == "sync"
+        return self.name in ("sync", "memory-sync")
+
+    @property
+    def memory(self) -> bool:
+        return self.name in MEMORY_CLIENTS
 
     @property
     def group_options(self) -> dict[str, Any]:
-        return GROUP_OPTIONS if self.name == "aiokafka" else CONFLUENT_GROUP_OPTIONS
+        return GROUP_OPTIONS if self.name in ("aiokafka", "memory") else CONFLUENT_GROUP_OPTIONS
 
     def _async_options(self) -> dict[str, Any]:
-        return {} if self.name == "aiokafka" else {"client": self.name}
+        return {} if self.name in ("aiokafka", "memory") else {"client": self.name}
 
     def producer(
         self, bootstrap: str, registry: Any = None, *, spec: Any, **options: Any

@@ -1,5 +1,6 @@
 """The consumers' semantics, once for every client (the `client` fixture: aiokafka, confluent
-async, confluent sync), through a real broker (tansu) and registry.
+async, confluent sync), through a real broker (tansu) and registry; and the same tests on the
+in-memory broker (`memory://`, async and sync classes), whose semantics are Kafka's.
 
 At least once: a record counts as handled only once its handler returned (or its loop asked for
 the next one); a failure leaves it uncommitted and read again; a rebalance loses nothing.
@@ -23,11 +24,17 @@ from telescope_schemas._runtime import errors
 from telescope_schemas._runtime.kafka import Message, Record
 from telescope_schemas._runtime.serde import PlainCodec, RecordCodec, TopicSpec
 
-from tests.fixtures_kafka import KafkaBroker, committed_offsets, create_topic, read_raw
+from tests.fixtures_kafka import committed_offsets, create_topic, read_raw
 from tests.kafka.bad_topic import fill_bad_topic
-from tests.kafka.clients import Client
+from tests.kafka.clients import CLIENTS, MEMORY_CLIENTS, Client
 
 pytestmark = pytest.mark.kafka
+
+
+@pytest.fixture(params=CLIENTS + MEMORY_CLIENTS)
+def client(request: pytest.FixtureRequest) -> Client:
+    """Every client, and the in-memory broker under the async and the sync classes."""
+    return Client(request.param)
 
 
 def command_spec(topic: str, *, tombstones: bool = False) -> TopicSpec[str, Any]:
@@ -51,12 +58,11 @@ async def fill(
 
 async def test_an_unfinished_record_is_delivered_again(
     client: Client,
-    kafka_broker: KafkaBroker,
+    bootstrap: str,
     registry_url: str,
     unique_topic: str,
     unique_group: str,
 ) -> None:
-    bootstrap = kafka_broker.bootstrap
     values = await fill(client, bootstrap, registry_url, unique_topic, 4)
     spec = command_spec(unique_topic)
     async with client.consumer(bootstrap, registry_url, unique_group, spec=spec) as consumer:
@@ -73,12 +79,11 @@ async def test_an_unfinished_record_is_delivered_again(
 
 async def test_handler_failure_commits_only_what_succeeded(
     client: Client,
-    kafka_broker: KafkaBroker,
+    bootstrap: str,
     registry_url: str,
     unique_topic: str,
     unique_group: str,
 ) -> None:
-    bootstrap = kafka_broker.bootstrap
     values = await fill(client, bootstrap, registry_url, unique_topic, 5)  # one fetch
     handled: list[Any] = []
 
@@ -101,12 +106,11 @@ async def test_handler_failure_commits_only_what_succeeded(
 
 async def test_a_rebalance_loses_nothing(
     client: Client,
-    kafka_broker: KafkaBroker,
+    bootstrap: str,
     registry_url: str,
     unique_topic: str,
     unique_group: str,
 ) -> None:
-    bootstrap = kafka_broker.bootstrap
     spec = command_spec(unique_topic)
     await create_topic(bootstrap, unique_topic, partitions=4)
     total = 40
@@ -163,12 +167,11 @@ async def test_a_rebalance_loses_nothing(
 
 async def test_on_error_raise_stops_at_the_bad_message_and_never_commits_past_it(
     client: Client,
-    kafka_broker: KafkaBroker,
+    bootstrap: str,
     registry_url: str,
     unique_topic: str,
     unique_group: str,
 ) -> None:
-    bootstrap = kafka_broker.bootstrap
     bad = await fill_bad_topic(bootstrap, registry_url, unique_topic)
     expected = [
         (1, errors.InvalidMagicByteError),
@@ -198,13 +201,12 @@ async def test_on_error_raise_stops_at_the_bad_message_and_never_commits_past_it
 
 async def test_on_error_skip_logs_and_moves_on(
     client: Client,
-    kafka_broker: KafkaBroker,
+    bootstrap: str,
     registry_url: str,
     unique_topic: str,
     unique_group: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    bootstrap = kafka_broker.bootstrap
     bad = await fill_bad_topic(bootstrap, registry_url, unique_topic)
     caplog.set_level(logging.WARNING)
     async with client.consumer(
@@ -230,12 +232,11 @@ async def test_on_error_skip_logs_and_moves_on(
 
 async def test_on_error_dead_letter_forwards_the_raw_message(
     client: Client,
-    kafka_broker: KafkaBroker,
+    bootstrap: str,
     registry_url: str,
     unique_topic: str,
     unique_group: str,
 ) -> None:
-    bootstrap = kafka_broker.bootstrap
     bad = await fill_bad_topic(bootstrap, registry_url, unique_topic)
     dlq = unique_topic + ".dlq"
     await create_topic(bootstrap, dlq)
@@ -279,12 +280,11 @@ async def test_on_error_dead_letter_forwards_the_raw_message(
 
 async def test_batches_are_committed_after_their_loop_body_and_read_again_when_it_fails(
     client: Client,
-    kafka_broker: KafkaBroker,
+    bootstrap: str,
     registry_url: str,
     unique_topic: str,
     unique_group: str,
 ) -> None:
-    bootstrap = kafka_broker.bootstrap
     values = await fill(client, bootstrap, registry_url, unique_topic, 25)
     spec = command_spec(unique_topic)
     wait = {"timeout": 0.5} if client.sync else {"timeout_ms": 500}
@@ -310,12 +310,11 @@ async def test_batches_are_committed_after_their_loop_body_and_read_again_when_i
 
 async def test_consume_batches_with_dead_letters_and_tombstones(
     client: Client,
-    kafka_broker: KafkaBroker,
+    bootstrap: str,
     registry_url: str,
     unique_topic: str,
     unique_group: str,
 ) -> None:
-    bootstrap = kafka_broker.bootstrap
     bad = await fill_bad_topic(bootstrap, registry_url, unique_topic)
     dlq = unique_topic + ".dlq"
     await create_topic(bootstrap, dlq)
@@ -352,12 +351,11 @@ async def test_consume_batches_with_dead_letters_and_tombstones(
 
 async def test_tombstones_through_every_client(
     client: Client,
-    kafka_broker: KafkaBroker,
+    bootstrap: str,
     registry_url: str,
     unique_topic: str,
     unique_group: str,
 ) -> None:
-    bootstrap = kafka_broker.bootstrap
     await create_topic(bootstrap, unique_topic)
     spec = command_spec(unique_topic, tombstones=True)
     a, b = ts.TelescopeCommand.fake(), ts.TelescopeCommand.fake()
@@ -377,7 +375,7 @@ async def test_tombstones_through_every_client(
 
 async def test_unknown_schema_ids_raise_by_default_even_with_skip(
     client: Client,
-    kafka_broker: KafkaBroker,
+    bootstrap: str,
     registry_servers: Any,
     unique_topic: str,
     unique_group: str,
@@ -385,7 +383,6 @@ async def test_unknown_schema_ids_raise_by_default_even_with_skip(
     """An in-memory registry restarted: every id it handed out is gone. A consumer with
     on_error="skip" must not skip (and commit past) the whole topic: it raises and commits
     nothing, until told that unknown ids are bad messages."""
-    bootstrap = kafka_broker.bootstrap
     server = registry_servers.start()
     async with httpx.AsyncClient(base_url=server.url) as http:
         for i in range(2):  # other subjects first: the topic's ids are not 1 and 2

@@ -1,4 +1,6 @@
-"""The registry client against a real server: ``avrobind registry serve`` subprocesses.
+"""The registry client against a real server: ``avrobind registry serve`` subprocesses; and the
+same tests against ``mock://`` URLs (the same server's application in process, no socket), which
+must answer exactly as the server does.
 
 Requests are counted with an httpx event hook on the client, so "no HTTP call" is observed,
 not assumed. Tests that change global config or mode use a fresh server (``registry_url``);
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -37,6 +40,7 @@ from codegen.runtime.registry import (
     SchemaRegistryClient,
     SubjectVersion,
 )
+from codegen.runtime.registry.mock import forget
 from tests.fixtures_registry import (  # noqa: F401  (fixtures are found by name)
     RegistryServer,
     RegistryServers,
@@ -77,18 +81,39 @@ class Counted:
         self.requests.append(f"{request.method} {request.url.raw_path.decode()}")
 
 
-@pytest.fixture
-def shared(registry_server: RegistryServer) -> Iterator[Counted]:
-    counted = Counted(registry_server.url)
-    yield counted
-    counted.client.close()
+@pytest.fixture(params=["server", "mock"])
+def where(request: pytest.FixtureRequest) -> str:
+    """A real server, or `mock://` (the server's application in process)."""
+    return str(request.param)
+
+
+def _mock_url() -> Iterator[str]:
+    url = f"mock://t{uuid.uuid4().hex}"
+    yield url
+    forget(url)
 
 
 @pytest.fixture
-def fresh(registry_url: str) -> Iterator[Counted]:
-    counted = Counted(registry_url)
+def shared(where: str, request: pytest.FixtureRequest) -> Iterator[Counted]:
+    if where == "mock":
+        yield from _counted(_mock_url())
+    else:
+        yield from _counted(iter([request.getfixturevalue("registry_server").url]))
+
+
+@pytest.fixture
+def fresh(where: str, request: pytest.FixtureRequest) -> Iterator[Counted]:
+    if where == "mock":
+        yield from _counted(_mock_url())
+    else:
+        yield from _counted(iter([request.getfixturevalue("registry_url")]))
+
+
+def _counted(urls: Iterator[str]) -> Iterator[Counted]:
+    counted = Counted(next(urls))
     yield counted
     counted.client.close()
+    next(urls, None)
 
 
 def test_register_is_cached_and_idempotent(shared: Counted, unique_subject: str) -> None:
@@ -303,14 +328,18 @@ def test_failover_and_a_server_that_goes_away(registry_servers: RegistryServers)
     assert f"schema registry at {server.url} is unavailable: could not connect" in str(caught.value)
 
 
-async def test_async_client_against_the_server(registry_server: RegistryServer) -> None:
+async def test_async_client_against_the_server(where: str, request: pytest.FixtureRequest) -> None:
+    urls = (
+        _mock_url() if where == "mock" else iter([request.getfixturevalue("registry_server").url])
+    )
+    url = next(urls)
     requests: list[str] = []
 
     async def seen(request: httpx.Request) -> None:
         requests.append(f"{request.method} {request.url.raw_path.decode()}")
 
     subjects = [f"async-{n}-{id(requests)}-value" for n in range(10)]
-    config = RegistryConfig(registry_server.url)
+    config = RegistryConfig(url)
     async with AsyncSchemaRegistryClient(config, event_hooks={"request": [seen]}) as client:
         ids = await asyncio.gather(*[client.register(s, V1) for s in subjects for _ in range(3)])
         assert len(set(ids)) == 1

@@ -12,6 +12,7 @@ from ..errors import DeserializationError, SerializationError
 from ..registry import AsyncSchemaRegistryClient, RegistryConfig, SchemaRegistryClient
 from ..serde import AsyncTopicSerde, TopicSerde, TopicSpec
 from .core import ConsumerCore, check_policy
+from .telemetry import load as load_telemetry
 from .transports import Transports, pick
 
 K = TypeVar("K")
@@ -144,6 +145,7 @@ class _ProducerBase(_Embedded, Generic[K, V]):
         self.topic: str = self.serde.topic
         self.client = transports.name
         self.broker_timeout = broker_timeout
+        self._telemetry = load_telemetry(self.topic)  # None without opentelemetry-api
         self._started = False
         self._closed = False  # stopped or closed: not to be started again
         self._setup()
@@ -225,6 +227,7 @@ class _ConsumerBase(_Embedded, Generic[K, V]):
             broker_timeout=broker_timeout,
         )
         self._core.transport = self._transport
+        self._telemetry = self._core.telemetry = load_telemetry(self.topic, group_id)
         self._started = False
         self._closed = False  # stopped or closed: not to be started again
 

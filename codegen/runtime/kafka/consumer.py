@@ -191,6 +191,7 @@ class AvroConsumer(_Lifecycle, _ConsumerBase[K, V]):
     ) -> None:
         self._check_started()
         core = self._core
+        telemetry = self._telemetry
         core.rewind_inflight()
         try:
             while not core.stopping:
@@ -198,13 +199,21 @@ class AvroConsumer(_Lifecycle, _ConsumerBase[K, V]):
                     item = await take()
                 except Stopped:
                     return
+                scope = None
+                if telemetry is not None:
+                    telemetry.consumed(len(records(item)))
+                    scope = telemetry.start_process(records(item))
                 try:
                     result = handler(item)
                     if inspect.isawaitable(result):
                         await result
-                except BaseException:
+                except BaseException as exc:
+                    if telemetry is not None and scope is not None:
+                        telemetry.end_process(scope, exc)
                     core.rewind_records(records(item))
                     raise
+                if telemetry is not None and scope is not None:
+                    telemetry.end_process(scope, None)
                 core.mark(records(item))
         except Exception:
             await self._commit_quietly()
@@ -229,6 +238,8 @@ class AvroConsumer(_Lifecycle, _ConsumerBase[K, V]):
             await self._commit_quietly()
             raise
         core.inflight = (record,)
+        if self._telemetry is not None:
+            self._telemetry.consumed(1)
         return record
 
     async def batches(
@@ -250,6 +261,8 @@ class AvroConsumer(_Lifecycle, _ConsumerBase[K, V]):
                 await self._commit_quietly()
                 raise
             core.inflight = batch
+            if self._telemetry is not None:
+                self._telemetry.consumed(len(batch))
             try:
                 yield batch
             except BaseException:

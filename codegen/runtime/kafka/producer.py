@@ -84,7 +84,7 @@ class AvroProducer(_Lifecycle, _ProducerBase[K, V]):
         """Send one value and wait until the broker has it; returns where it landed."""
         self._check_started()
         data, key_bytes = self._encode(value, key)
-        return await self._send(data, key_bytes, headers, partition, timestamp_ms)
+        return await self._send(data, key_bytes, headers, partition, timestamp_ms, key)
 
     async def _send(
         self,
@@ -93,15 +93,29 @@ class AvroProducer(_Lifecycle, _ProducerBase[K, V]):
         headers: Headers | None,
         partition: int | None,
         timestamp_ms: int | None,
+        typed_key: Any = None,
     ) -> Any:
         transport = self._transport
+        out = _headers(headers)
+        telemetry = self._telemetry
+        if telemetry is None:
+            try:
+                future = await transport.send(self.topic, data, key, out, partition, timestamp_ms)
+                return await future
+            except transport.errors as exc:
+                raise transport.translate(exc, self.topic) from exc
+        span, out = telemetry.start_send(typed_key, out)
         try:
-            future = await transport.send(
-                self.topic, data, key, _headers(headers), partition, timestamp_ms
-            )
-            return await future
-        except transport.errors as exc:
-            raise transport.translate(exc, self.topic) from exc
+            try:
+                future = await transport.send(self.topic, data, key, out, partition, timestamp_ms)
+                delivered = await future
+            except transport.errors as exc:
+                raise transport.translate(exc, self.topic) from exc
+        except BaseException as exc:
+            telemetry.end_send(span, None, exc)
+            raise
+        telemetry.end_send(span, delivered, None)
+        return delivered
 
     async def _send_tombstone(
         self, key: K, headers: Headers | None, partition: int | None, timestamp_ms: int | None
@@ -109,7 +123,7 @@ class AvroProducer(_Lifecycle, _ProducerBase[K, V]):
         self._check_tombstone(key)
         self._check_started()
         key_bytes = self.serde.serialize_key_now(key)  # no value: no schema, no registry call
-        return await self._send(None, key_bytes, headers, partition, timestamp_ms)
+        return await self._send(None, key_bytes, headers, partition, timestamp_ms, key)
 
     async def send_batch(self, messages: Iterable[V | Message[K, V]]) -> list[Any]:
         """Send values (or ``Message``s) in order; waits for all; returns where they landed.
@@ -118,9 +132,11 @@ class AvroProducer(_Lifecycle, _ProducerBase[K, V]):
         """
         self._check_started()
         encoded: list[OutMessage] = []
+        keys: list[Any] = []
         for item in messages:
             message: Message[K, V] = item if isinstance(item, Message) else Message(item)
             data, key_bytes = self._encode(message.value, message.key)
+            keys.append(message.key)
             encoded.append(
                 (
                     data,
@@ -131,10 +147,25 @@ class AvroProducer(_Lifecycle, _ProducerBase[K, V]):
                 )
             )
         transport = self._transport
+        telemetry = self._telemetry
+        spans: list[Any] = []
+        if telemetry is not None:
+            for i, (body, key_bytes, out, p, ts) in enumerate(encoded):
+                span, out = telemetry.start_send(keys[i], out)
+                spans.append(span)
+                encoded[i] = (body, key_bytes, out, p, ts)
         try:
-            return await transport.send_batch(self.topic, encoded)
-        except transport.errors as exc:
-            raise transport.translate(exc, self.topic) from exc
+            try:
+                delivered = await transport.send_batch(self.topic, encoded)
+            except transport.errors as exc:
+                raise transport.translate(exc, self.topic) from exc
+        except BaseException as exc:
+            for span in spans:
+                telemetry.end_send(span, None, exc)  # type: ignore[union-attr]
+            raise
+        for span, delivery in zip(spans, delivered, strict=False):
+            telemetry.end_send(span, delivery, None)  # type: ignore[union-attr]
+        return delivered
 
     async def flush(self) -> None:
         """Wait until every message sent so far is delivered."""

@@ -94,7 +94,7 @@ class SyncAvroProducer(_SyncLifecycle, _ProducerBase[K, V]):
         if not self._started:
             self.start()
         data, key_bytes = self._encode(value, key)
-        self._produce(data, key_bytes, headers, partition, timestamp_ms, on_delivery)
+        self._produce(data, key_bytes, headers, partition, timestamp_ms, on_delivery, key)
 
     def _produce(
         self,
@@ -104,20 +104,25 @@ class SyncAvroProducer(_SyncLifecycle, _ProducerBase[K, V]):
         partition: int | None,
         timestamp_ms: int | None,
         on_delivery: OnDelivery | None,
+        typed_key: Any = None,
     ) -> None:
         transport = self._transport
+        out = _headers(headers)
+        callback = self._callback(on_delivery)
+        telemetry = self._telemetry
+        span = None
+        if telemetry is not None:
+            span, out = telemetry.start_send(typed_key, out)
+            callback = _traced(telemetry, span, callback)
         try:
-            transport.produce(
-                self.topic,
-                data,
-                key,
-                _headers(headers),
-                partition,
-                timestamp_ms,
-                self._callback(on_delivery),
-            )
-        except transport.errors as exc:
-            raise transport.translate(exc, self.topic) from exc
+            try:
+                transport.produce(self.topic, data, key, out, partition, timestamp_ms, callback)
+            except transport.errors as exc:
+                raise transport.translate(exc, self.topic) from exc
+        except BaseException as exc:
+            if telemetry is not None:
+                telemetry.end_send(span, None, exc)
+            raise
         transport.poll(0)  # serve the delivery callbacks that are ready
 
     def _produce_tombstone(
@@ -132,7 +137,7 @@ class SyncAvroProducer(_SyncLifecycle, _ProducerBase[K, V]):
         if not self._started:
             self.start()
         key_bytes = self.serde.serialize_key_now(key)  # no value: no schema, no registry call
-        self._produce(None, key_bytes, headers, partition, timestamp_ms, on_delivery)
+        self._produce(None, key_bytes, headers, partition, timestamp_ms, on_delivery, key)
 
     def poll(self, timeout: float = 0) -> int:
         """Serve delivery callbacks (waiting at most ``timeout`` s); how many were served."""
@@ -168,6 +173,18 @@ class SyncAvroProducer(_SyncLifecycle, _ProducerBase[K, V]):
                     self._transport.close()
         finally:
             self.serde.close()
+
+
+def _traced(
+    telemetry: Any, span: Any, callback: Callable[[Any, Any], None]
+) -> Callable[[Any, Any], None]:
+    """``callback`` that first ends the message's PRODUCER span."""
+
+    def delivered(delivery: Delivered | None, error: KafkaClientError | None) -> None:
+        telemetry.end_send(span, delivery, error)
+        callback(delivery, error)
+
+    return delivered
 
 
 class TombstoneSyncAvroProducer(SyncAvroProducer[K, V]):

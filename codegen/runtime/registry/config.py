@@ -83,6 +83,10 @@ def _split_url(raw: str, label: str) -> tuple[str, str | None, str | None]:
         parts.port  # noqa: B018 -- validates the port
     except ValueError:
         raise RegistryConfigError(f"{label}: {shown!r} has an invalid port") from None
+    if parts.scheme.lower() == "mock":  # the registry in this process (see ``mock``)
+        if userinfo or parts.path.strip("/") or parts.query or parts.fragment:
+            raise RegistryConfigError(f"{label}: {shown!r}: a mock:// URL is mock://NAME alone")
+        return f"mock://{hostport or 'default'}", None, None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise RegistryConfigError(
             f"{label}: {shown!r} is not an http:// or https:// URL with a host"
@@ -217,6 +221,8 @@ class RegistryConfig:
                 url_credentials.add((url_user, url_password))
         if not urls:
             raise RegistryConfigError(f"{labels['url']}: no schema registry URL given")
+        if len(urls) > 1 and any(u.startswith("mock://") for u in urls):
+            raise RegistryConfigError(f"{labels['url']}: a mock:// URL cannot be one of several")
         if len(url_credentials) > 1:
             raise RegistryConfigError(
                 f"{labels['url']}: the URLs embed different credentials; give them once "

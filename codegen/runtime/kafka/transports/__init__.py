@@ -3,7 +3,8 @@ commits, error policy and typing once, above them; a transport only sends and fe
 
 - ``aio``: aiokafka (the async classes' default, ``client="aiokafka"``);
 - ``confluent``: confluent-kafka, synchronous (the Sync classes);
-- ``confluent_async``: the same bridged to asyncio (``client="confluent"`` on the async classes).
+- ``confluent_async``: the same bridged to asyncio (``client="confluent"`` on the async classes);
+- ``memory`` (on ``memory_broker``): an in-process broker, ``bootstrap_servers="memory://[NAME]"``.
 
 ``pick(bootstrap_servers, client)`` chooses: a ``bootstrap_servers`` URL whose scheme is in
 ``SCHEMES`` (e.g. an in-memory broker's ``memory://``) selects that scheme's transports
@@ -20,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import aio, confluent
+from . import aio, confluent, memory
 from .aio import AioConsumer, AioProducer
 from .base import (
     TP,
@@ -36,6 +37,12 @@ from .base import (
 )
 from .confluent import ConfluentConsumer, ConfluentProducer
 from .confluent_async import ConfluentAsyncConsumer, ConfluentAsyncProducer
+from .memory import (
+    MemoryAsyncConsumer,
+    MemoryAsyncProducer,
+    MemoryConsumer,
+    MemoryProducer,
+)
 
 __all__ = [
     "CLIENTS",
@@ -87,7 +94,16 @@ CLIENTS: dict[str, Transports] = {
         confluent.connection_options,
     ),
 }
-SCHEMES: dict[str, Transports] = {}
+SCHEMES: dict[str, Transports] = {
+    "memory": Transports(
+        "memory",
+        MemoryAsyncProducer,
+        MemoryAsyncConsumer,
+        MemoryProducer,
+        MemoryConsumer,
+        memory.connection_options,
+    ),
+}
 """``bootstrap_servers="<scheme>://..."`` -> the transports serving it (filled by the modules
 that provide one)."""
 
@@ -111,6 +127,8 @@ def _conforms(
     consumer: ConfluentConsumer,
     async_producer: ConfluentAsyncProducer,
     async_consumer: ConfluentAsyncConsumer,
+    memory_producers: tuple[MemoryAsyncProducer, MemoryProducer],
+    memory_consumers: tuple[MemoryAsyncConsumer, MemoryConsumer],
 ) -> tuple[Any, ...]:
     """Never called: mypy checks here that each transport implements its interface."""
     checked: tuple[
@@ -121,4 +139,7 @@ def _conforms(
         AsyncProducerTransport,
         AsyncConsumerTransport,
     ] = (aio_producer, aio_consumer, producer, consumer, async_producer, async_consumer)
-    return checked
+    in_memory: tuple[
+        AsyncProducerTransport, SyncProducerTransport, AsyncConsumerTransport, SyncConsumerTransport
+    ] = (*memory_producers, *memory_consumers)
+    return checked + in_memory

@@ -171,6 +171,7 @@ class ConsumerCore(Generic[K, V]):
         self.max_records = max_records
         self.broker_timeout = broker_timeout
         self.transport: Any = None
+        self.telemetry: Any = None  # the consumer's ``telemetry.Telemetry``, if any
         self.stopping = False
         self.buffer: collections.deque[Fetched] = collections.deque()
         self.inflight: Sequence[Record[K, V]] = ()  # yielded, not yet handled
@@ -327,6 +328,8 @@ class ConsumerCore(Generic[K, V]):
 
     def _undecodable(self, message: Fetched, exc: DeserializationError) -> Plan[None]:
         exc.locate(message.topic, message.partition, message.offset)
+        if self.telemetry is not None:
+            self.telemetry.undecodable(exc)
         policy = self.on_error
         if (
             policy != "raise"
@@ -353,6 +356,8 @@ class ConsumerCore(Generic[K, V]):
                 self.rewind(message.topic, message.partition, message.offset)
                 raise
             self._dead_lettered.add(where)
+            if self.telemetry is not None:
+                self.telemetry.dead_lettered(self.dead_letter_topic)
             log.warning("sent an undecodable message to %s: %s", self.dead_letter_topic, exc)
         self._passed(message)
 

@@ -184,6 +184,7 @@ class SyncAvroConsumer(_SyncLifecycle, _ConsumerBase[K, V]):
     ) -> None:
         self._ensure_started()
         core = self._core
+        telemetry = self._telemetry
         core.rewind_inflight()
         try:
             while not core.stopping:
@@ -191,11 +192,19 @@ class SyncAvroConsumer(_SyncLifecycle, _ConsumerBase[K, V]):
                     item = take()
                 except Stopped:
                     return
+                scope = None
+                if telemetry is not None:
+                    telemetry.consumed(len(records(item)))
+                    scope = telemetry.start_process(records(item))
                 try:
                     handler(item)
-                except BaseException:
+                except BaseException as exc:
+                    if telemetry is not None and scope is not None:
+                        telemetry.end_process(scope, exc)
                     core.rewind_records(records(item))
                     raise
+                if telemetry is not None and scope is not None:
+                    telemetry.end_process(scope, None)
                 core.mark(records(item))
         except Exception:
             self._commit_quietly()
@@ -221,6 +230,8 @@ class SyncAvroConsumer(_SyncLifecycle, _ConsumerBase[K, V]):
             self._commit_quietly()
             raise
         core.inflight = (record,)
+        if self._telemetry is not None:
+            self._telemetry.consumed(1)
         return record
 
     def batches(self, max_records: int = 500, timeout: float = 1.0) -> Iterator[list[Record[K, V]]]:
@@ -240,6 +251,8 @@ class SyncAvroConsumer(_SyncLifecycle, _ConsumerBase[K, V]):
                 self._commit_quietly()
                 raise
             core.inflight = batch
+            if self._telemetry is not None:
+                self._telemetry.consumed(len(batch))
             try:
                 yield batch
             except BaseException:

@@ -59,7 +59,9 @@ The package, one concern per module (the clients are thin drivers of one plan):
 - ``plans``: every operation as a sans-IO plan of requests and what their answers mean;
 - ``transport``: fail-over, retries, backoff and error mapping, as I/O-free steps;
 - ``cache``: the id/schema/latest caches and the sharing of concurrent equal requests;
-- ``base``, ``client``, ``async_client``: the two clients, which only do the I/O.
+- ``base``, ``client``, ``async_client``: the two clients, which only do the I/O;
+- ``mock``: ``mock://[NAME]`` URLs, served in process by avrobind's registry server (imported
+  by name when first used: avrobind, not the runtime, provides it).
 
 May import: the standard library, httpx and the runtime's ``errors`` module.
 """

@@ -16,6 +16,7 @@ import httpx
 from .base import ClientBase
 from .cache import AsyncFlights
 from .config import RegistryConfig, http_options
+from .mock import AsyncMockTransport, is_mock, name_of
 from .models import (
     CompatibilityResult,
     ReferenceLike,
@@ -43,6 +44,8 @@ class AsyncSchemaRegistryClient(ClientBase):
         event_hooks: Mapping[str, list[Callable[..., Any]]] | None = None,
     ) -> None:
         super().__init__(config)
+        if transport is None and is_mock(self._config.urls[0]):
+            transport = AsyncMockTransport(name_of(self._config.urls[0]))
         self._flights = AsyncFlights()
         self._http = httpx.AsyncClient(
             transport=transport, event_hooks=event_hooks, **http_options(self._config)

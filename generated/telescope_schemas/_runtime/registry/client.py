@@ -16,6 +16,7 @@ import httpx
 from .base import ClientBase
 from .cache import Flights
 from .config import RegistryConfig, http_options
+from .mock import MockTransport, is_mock, name_of
 from .models import (
     CompatibilityResult,
     ReferenceLike,
@@ -44,6 +45,8 @@ class SchemaRegistryClient(ClientBase):
         event_hooks: Mapping[str, list[Callable[..., Any]]] | None = None,
     ) -> None:
         super().__init__(config)
+        if transport is None and is_mock(self._config.urls[0]):
+            transport = MockTransport(name_of(self._config.urls[0]))
         self._flights = Flights()
         self._http = httpx.Client(
             transport=transport, event_hooks=event_hooks, **http_options(self._config)
