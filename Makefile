@@ -42,6 +42,7 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/registry_load.py
 
 ## Push the schemas to AVROBIND_REGISTRY_URL (or [tool.avrobind].registry).
 sync: $(STAMP)

@@ -23,42 +23,63 @@ def _report_input_errors(errors: list[InputError]) -> None:
         click.echo(f"error: {e.describe()}", err=True)
 
 
-def handles_input_errors(fn: F) -> F:
-    """Bad input (schemas, config) → one line per problem on stderr and exit code 2."""
+def handles_input_errors(fn: F, *, outcome: str = "nothing was written") -> F:
+    """Bad input (schemas, config) → one line per problem on stderr and exit code 2.
+
+    The last line says what the command did not do (`outcome`).
+    """
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except InputErrors as e:
-            _report_input_errors(e.errors)
-            click.echo(f"avrobind: {len(e.errors)} error(s); nothing was written", err=True)
-            sys.exit(EXIT_INPUT)
-        except InputError as e:
-            _report_input_errors([e])
-            click.echo("avrobind: 1 error(s); nothing was written", err=True)
+        except (InputErrors, InputError) as e:
+            errors = e.errors if isinstance(e, InputErrors) else [e]
+            _report_input_errors(errors)
+            click.echo(f"avrobind: {len(errors)} error(s); {outcome}", err=True)
             sys.exit(EXIT_INPUT)
 
     return wrapper  # type: ignore[return-value]
 
 
-def config_options(fn: F) -> F:
+def registers(fn: F) -> F:
+    """`handles_input_errors` for `sync`, which registers rather than writes."""
+    return handles_input_errors(fn, outcome="nothing was registered")
+
+
+def schemas_config_options(fn: F) -> F:
+    """--schemas and --config: what every command reading the schemas takes."""
     fn = click.option(
         "--config",
         "config_file",
         type=click.Path(path_type=Path),
         help="Config file (default: the nearest pyproject.toml with [tool.avrobind]).",
     )(fn)
-    fn = click.option("--package", help="Import name of the generated package.")(fn)
-    fn = click.option(
-        "--out", type=click.Path(path_type=Path), help="Directory the package is written into."
-    )(fn)
-    fn = click.option(
+    return click.option(
         "--schemas",
         type=click.Path(path_type=Path),
         help="Directory of .avsc files (searched recursively).",
     )(fn)
-    return fn
+
+
+def config_options(fn: F) -> F:
+    """--schemas, --out, --package and --config: for the commands that render the package."""
+    fn = click.option("--package", help="Import name of the generated package.")(fn)
+    fn = click.option(
+        "--out", type=click.Path(path_type=Path), help="Directory the package is written into."
+    )(fn)
+    return schemas_config_options(fn)
+
+
+def deadline_option(fn: F) -> F:
+    return click.option(
+        "--deadline",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="Give up on the registry after this long in all (default: registry-deadline in "
+        "[tool.avrobind], AVROBIND_REGISTRY_DEADLINE, else 15).",
+    )(fn)
 
 
 def _load(
@@ -75,10 +96,13 @@ def _load(
     )
 
 
-@click.group()
+@click.group(invoke_without_command=True)
 @click.version_option(__version__, prog_name="avrobind")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Schema-first Avro toolchain: generate bindings, sync a registry, guard changes."""
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())  # bare `avrobind`: the usage, and success
 
 
 @cli.command()
@@ -128,25 +152,61 @@ def registry() -> None:
 
 
 @registry.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
-@click.option("--port", default=8081, show_default=True, type=int, help="TCP port.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to bind. Any non-loopback address (e.g. 0.0.0.0) exposes the registry to "
+    "the network: without --auth-file anyone who reaches it may change or delete schemas.",
+)
+@click.option("--port", default="8081", show_default=True, help="TCP port (0: a free one).")
 @click.option(
     "--data",
     type=click.Path(dir_okay=False),
     default=None,
-    help="SQLite file to persist to (in memory when omitted).",
+    help="SQLite file to persist to (in memory when omitted); one server per file.",
 )
-def registry_serve(host: str, port: int, data: str | None) -> None:
-    """Serve the Confluent Schema Registry REST API."""
-    from codegen.registry_server.server import serve
+@click.option(
+    "--auth-file",
+    default=None,
+    help="Require HTTP basic auth: a file of user:password lines "
+    "(or set AVROBIND_REGISTRY_SERVER_AUTH=user:password).",
+)
+@click.option(
+    "--max-body-size",
+    default="16M",
+    show_default=True,
+    help="Largest request body in bytes (K/M/G suffixes); larger ones get 413.",
+)
+def registry_serve(
+    host: str, port: str, data: str | None, auth_file: str | None, max_body_size: str
+) -> None:
+    """Serve the Confluent Schema Registry REST API, for development and tests.
 
-    serve(host=host, port=port, data=data)
+    No authentication and no TLS unless asked: by default it binds 127.0.0.1 only. Binding
+    another address logs a WARNING; for a shared development registry use --auth-file (or
+    AVROBIND_REGISTRY_SERVER_AUTH) and a trusted network. Start-up problems (busy or invalid
+    port, a --data file another server uses) print one line and exit 2.
+    """
+    from codegen.registry_server.server import StartupError, parse_port, parse_size, serve
+
+    try:
+        serve(
+            host=host,
+            port=parse_port(port),
+            data=data,
+            auth_file=auth_file,
+            max_body=parse_size(max_body_size),
+        )
+    except StartupError as exc:
+        click.echo(f"avrobind registry: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
 
 
 # --- sync and check ------------------------------------------------------------------------
 
 
-def _registry_client(config: Any) -> Any:
+def _registry_client(config: Any, event_hooks: Any = None) -> Any:
     """The async registry client for `config.registry` with auth/TLS from AVROBIND_REGISTRY_*."""
     from codegen.errors import ConfigError
     from codegen.runtime.errors import RegistryConfigError
@@ -162,13 +222,15 @@ def _registry_client(config: Any) -> Any:
             ]
         )
     try:
-        return AsyncSchemaRegistryClient(RegistryConfig.from_env(url=config.registry))
+        registry_config = RegistryConfig.from_env(
+            url=config.registry, url_label=config.registry_source
+        )
     except RegistryConfigError as e:
         raise InputErrors([ConfigError(str(e))]) from None
+    return AsyncSchemaRegistryClient(registry_config, event_hooks=event_hooks)
 
 
 @cli.command()
-@config_options
 @click.option(
     "--registry",
     "registry_url",
@@ -185,28 +247,45 @@ def _registry_client(config: Any) -> Any:
     show_default=True,
     help="json: one document; github: GitHub Actions annotations.",
 )
-@handles_input_errors
+@deadline_option
+@schemas_config_options
+@registers
 def sync(
-    config_file: Path | None,
-    schemas: Path | None,
-    out: Path | None,
-    package: str | None,
     registry_url: str | None,
     dry_run: bool,
     fmt: str,
+    deadline: float | None,
+    schemas: Path | None,
+    config_file: Path | None,
 ) -> None:
     """Register every subject's schema and set its level (compatibility checked first)."""
     from codegen.config import check_topics
     from codegen.schema.loader import load_directory
     from codegen.subjects import subject_schemas
-    from codegen.workflow.sync import dumps, run_sync
+    from codegen.workflow.sync import SyncResult, dumps, run_sync
 
-    config = _load(config_file, schemas, out, package, registry=registry_url)
-    schema_set = load_directory(config.schemas)
+    config = _load(
+        config_file, schemas, None, None, registry=registry_url, **{"registry-deadline": deadline}
+    )
+    schema_set = load_directory(config.schemas, union_defaults=config.union_defaults)
     check_topics(config, schema_set)
     specs = subject_schemas(config, schema_set)
-    client = _registry_client(config)
-    result = run_sync(specs, client, dry_run=dry_run)
+    if not specs:
+        where = (
+            f"[tool.avrobind.topics] in {_show_path(config.file)}" if config.file else "--config"
+        )
+        warning = f"no topics are configured ({where}): nothing to sync"
+        click.echo(f"warning: {warning}", err=True)
+        if fmt == "json":
+            result = SyncResult(config.registry or "", dry_run, [], notes=[warning])
+            click.echo(dumps(result))
+        return
+    watch = _deadline(config)
+    client = _registry_client(config, event_hooks=watch.hooks())
+    watch.registry = client.config.urls[0]
+    result = run_sync(
+        specs, client, dry_run=dry_run, union_defaults=config.union_defaults, deadline=watch
+    )
     if fmt == "json":
         click.echo(dumps(result))
     elif fmt == "github":
@@ -216,6 +295,12 @@ def sync(
     if result.error and fmt != "text":
         click.echo(f"avrobind sync: {result.error}", err=True)
     sys.exit(result.exit_code)
+
+
+def _deadline(config: Any) -> Any:
+    from codegen.workflow.deadline import Deadline
+
+    return Deadline(config.registry_deadline, config.registry_deadline_source, config.registry)
 
 
 def _print_sync(result: Any) -> None:
@@ -386,19 +471,6 @@ def _check_findings(
 # --- lint, pull, docs ---------------------------------------------------------------------
 
 
-def schemas_config_options(fn: F) -> F:
-    """--config and --schemas, for commands whose --out is not the generated package's."""
-    fn = click.option(
-        "--config",
-        "config_file",
-        type=click.Path(path_type=Path),
-        help="Config file (default: the nearest pyproject.toml with [tool.avrobind]).",
-    )(fn)
-    return click.option(
-        "--schemas", type=click.Path(path_type=Path), help="Directory of .avsc files."
-    )(fn)
-
-
 def _print_table(rows: list[tuple[str, ...]], indent: str = "  ") -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
@@ -413,7 +485,6 @@ def _print_findings(findings: Any, fmt: str) -> None:
 
 
 @cli.command()
-@config_options
 @click.option(
     "--format",
     "fmt",
@@ -429,27 +500,27 @@ def _print_findings(findings: Any, fmt: str) -> None:
     help="Also run the BREAKING rules: compare with the schemas at this git ref.",
 )
 @click.option("--list-rules", is_flag=True, help="List every rule and category, and exit.")
+@schemas_config_options
 @handles_input_errors
 def lint(
-    config_file: Path | None,
-    schemas: Path | None,
-    out: Path | None,
-    package: str | None,
     fmt: str,
     ref: str | None,
     list_rules: bool,
+    schemas: Path | None,
+    config_file: Path | None,
 ) -> None:
     """Check the schemas against style and evolution rules ([tool.avrobind.lint])."""
     from codegen.schema.loader import load_directory
     from codegen.workflow.lint import run_lint
     from codegen.workflow.lint_config import load_lint_config
 
-    config = _load(config_file, schemas, out, package)
+    config = _load(config_file, schemas, None, None)
     lint_config = load_lint_config(config)
     if list_rules:
         _print_rules(lint_config)
         return
-    result = run_lint(config, load_directory(config.schemas), lint_config, ref)
+    schema_set = load_directory(config.schemas, union_defaults=config.union_defaults)
+    result = run_lint(config, schema_set, lint_config, ref)
     _print_findings(result.findings, fmt)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
@@ -507,6 +578,7 @@ def _print_rules(lint_config: Any) -> None:
     "registry_url",
     help="Registry URL (default: AVROBIND_REGISTRY_URL, then [tool.avrobind].registry).",
 )
+@deadline_option
 @schemas_config_options
 @handles_input_errors
 def pull(
@@ -515,6 +587,7 @@ def pull(
     out_dir: Path | None,
     check: bool,
     registry_url: str | None,
+    deadline: float | None,
     schemas: Path | None,
     config_file: Path | None,
 ) -> None:
@@ -528,16 +601,28 @@ def pull(
         raise InputErrors(
             [ConfigError(f"--version must be a positive number or latest, got {version!r}")]
         )
-    config = _load(config_file, schemas, None, None, registry=registry_url)
+    config = _load(
+        config_file, schemas, None, None, registry=registry_url, **{"registry-deadline": deadline}
+    )
     lock = read_lock(lock_path(config))
     if check and not patterns and all(e.requested == "reference" for e in lock.subjects.values()):
         click.echo(f"nothing is pulled ({_show_path(lock.path)} lists no subject)")
         return
-    client = _registry_client(config)
-    registry_shown = client.config.urls[0]
+    watch = _deadline(config)
+    client = _registry_client(config, event_hooks=watch.hooks())
+    registry_shown = watch.registry = client.config.urls[0]
     target = out_dir if out_dir is not None else config.schemas
     try:
-        plan = plan_pull(client, lock, target, config.schemas, patterns, version)
+        plan = plan_pull(
+            client,
+            lock,
+            target,
+            config.schemas,
+            patterns,
+            version,
+            union_defaults=config.union_defaults,
+            deadline=watch,
+        )
     except RegistryError as e:
         click.echo(f"error: registry {registry_shown}: {e}", err=True)
         sys.exit(EXIT_REGISTRY)
@@ -603,7 +688,7 @@ def docs(out_dir: Path | None, check: bool, schemas: Path | None, config_file: P
     from codegen.workflow.docs import default_dir, run_docs
 
     config = _load(config_file, schemas, None, None)
-    schema_set = load_directory(config.schemas)
+    schema_set = load_directory(config.schemas, union_defaults=config.union_defaults)
     check_topics(config, schema_set)
     target = out_dir if out_dir is not None else default_dir(config)
     result = run_docs(config, schema_set, topic_prefix, target, check=check)

@@ -7,8 +7,10 @@ environment are relative to the working directory. Every error names the file an
 
 from __future__ import annotations
 
+import keyword
 import os
 import re
+import sys
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,13 +19,25 @@ from typing import Any
 
 from codegen.errors import ConfigError, InputErrors
 from codegen.schema import model as m
-from codegen.schema.compat import LEVELS
+from codegen.schema.compat import LEVELS, UNION_DEFAULTS
+from codegen.schema.loader import suggest_types
 
 STRATEGIES = ("topic", "record", "topic-record")
 KEY_FORMATS = ("avro", "raw")
 # Raw keys: the types Kafka has serializers for (uuid: the logical type, as its text).
 RAW_KEY_TYPES = ("string", "bytes", "int", "long", "float", "double", "uuid")
-_TOP_KEYS = {"schemas", "out", "package", "registry", "compatibility", "topics", "references"}
+_TOP_KEYS = {
+    "schemas",
+    "out",
+    "package",
+    "registry",
+    "registry-deadline",
+    "compatibility",
+    "topics",
+    "references",
+    "union-defaults",
+}
+DEFAULT_DEADLINE = 15.0  # seconds a registry command may take, in all
 _TOPIC_KEYS = {
     "value",
     "key",
@@ -38,7 +52,10 @@ ENV = {
     "out": "AVROBIND_OUT",
     "package": "AVROBIND_PACKAGE",
     "registry": "AVROBIND_REGISTRY_URL",
+    "registry-deadline": "AVROBIND_REGISTRY_DEADLINE",
 }
+# How each source of a setting is named in messages (the file's is its key path).
+_FLAGS = {"registry": "--registry", "registry-deadline": "--deadline"}
 
 
 @dataclass(frozen=True)
@@ -85,10 +102,31 @@ class Config:
     topics: dict[str, TopicConfig] = field(default_factory=dict)
     references: bool = False
     file: Path | None = None
+    # Where `registry` came from: "file" (or a Config built in code), "cli" or "env"; and how
+    # messages name it ("--registry", "AVROBIND_REGISTRY_URL", "<file>:tool.avrobind.registry").
+    registry_origin: str = "file"
+    registry_source: str = "registry"
+    file_registry: str | None = None  # the file's own `registry`, when a flag or variable won
+    union_defaults: str = "first-branch"
+    registry_deadline: float = DEFAULT_DEADLINE
+    registry_deadline_source: str = "default"
 
     @property
     def package_dir(self) -> Path:
         return self.out / self.package
+
+    @property
+    def embedded_registry(self) -> str | None:
+        """The registry generated code embeds: the configured one, never a flag's or the
+        environment's (the generated package reads AVROBIND_REGISTRY_URL when it runs)."""
+        return self.registry if self.registry_origin == "file" else self.file_registry
+
+    def key_path(self, key: str) -> str:
+        """How a key of the config file is named in messages (`<file>:tool.avrobind.<key>`)."""
+        prefix = (
+            "tool.avrobind" if self.file is not None and self.file.name == "pyproject.toml" else ""
+        )
+        return _source(key, "file", self.file, prefix)
 
     def subjects(self) -> list[Subject]:
         """Every configured subject, in topic order (key before value)."""
@@ -109,17 +147,44 @@ class Config:
 
 
 def find_config(start: Path) -> Path | None:
-    """The nearest pyproject.toml with a [tool.avrobind] table, from `start` upwards."""
+    """The nearest pyproject.toml with a [tool.avrobind] table, from `start` upwards.
+
+    A pyproject.toml that cannot be read is an error, never skipped: it may be the project's
+    own config, and a parent directory's config would silently stand in for it.
+    """
     for d in (start, *start.parents):
         candidate = d / "pyproject.toml"
         if candidate.is_file():
-            try:
-                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
-                continue
-            if "avrobind" in data.get("tool", {}):
+            data = _read_toml(candidate)
+            tool = data.get("tool", {})
+            if isinstance(tool, dict) and "avrobind" in tool:
                 return candidate
     return None
+
+
+_TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
+
+
+def _read_toml(file: Path) -> dict[str, Any]:
+    """Parse a TOML file; errors name the file, and the line and column (`file:3:10: ...`)."""
+    try:
+        source = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputErrors([ConfigError(f"cannot read: {e}", file=file)]) from None
+    try:
+        return tomllib.loads(source)
+    except tomllib.TOMLDecodeError as e:
+        # tomllib (3.11) puts the position only in its message: "... (at line 3, column 10)".
+        text = str(e)
+        where = _TOML_POSITION.search(text)
+        if where is None:
+            raise InputErrors([ConfigError(f"invalid TOML: {text}", file=file)]) from None
+        line, column = where.groups()
+        if line is None:  # "at end of document"
+            lines = source.split("\n")
+            line, column = str(len(lines)), str(len(lines[-1]) + 1)
+        message = f"invalid TOML: {text[: where.start()]}"
+        raise InputErrors([ConfigError(message, file=file, path=f"{line}:{column}")]) from None
 
 
 def load_config(
@@ -159,12 +224,7 @@ def load_config(
 
 
 def _read_table(file: Path) -> dict[str, Any]:
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as e:
-        raise InputErrors([ConfigError(f"invalid TOML: {e}", file=file)]) from e
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputErrors([ConfigError(f"cannot read: {e}", file=file)]) from e
+    data = _read_toml(file)
     if file.name == "pyproject.toml" or "tool" in data:
         table = data.get("tool", {}).get("avrobind")
         if table is None:
@@ -192,6 +252,13 @@ def _validate(
     for key in sorted(set(raw) - _TOP_KEYS):
         err(key, f"unknown key (valid keys: {', '.join(sorted(_TOP_KEYS))})")
 
+    def origin_err(key: str, origin: str, message: str) -> None:
+        """An error about a setting, named by where it came from (flag, variable or key)."""
+        if origin in ("file", "default"):
+            err(key, message)
+        else:
+            errors.append(ConfigError(message, path=_source(key, origin, file, prefix)))
+
     def pick(key: str, default: Any) -> tuple[Any, str]:
         if key in overrides:
             return overrides[key], "cli"
@@ -214,17 +281,40 @@ def _validate(
 
     schemas = path_value("schemas", "avsc")
     out = path_value("out", "generated")
-    package, _ = pick("package", None)
+    package, package_origin = pick("package", None)
     if package is None:
         err("package", "required: the import name of the generated package")
         package = "generated_schemas"
-    elif not isinstance(package, str) or not _PACKAGE.match(package):
-        err("package", f"must be a Python identifier, got {package!r}")
-        package = "generated_schemas"
-    registry, _ = pick("registry", None)
+    else:
+        out_value = pick("out", "generated")[0]
+        problem = package_problem(
+            package, out_value if isinstance(out_value, (str, Path)) else "generated"
+        )
+        if problem is not None:
+            origin_err("package", package_origin, problem)
+            package = "generated_schemas"
+    registry, registry_origin = pick("registry", None)
     if registry is not None and (not isinstance(registry, str) or not registry.strip()):
-        err("registry", f"must be a URL string, got {registry!r}")
+        origin_err("registry", registry_origin, f"must be a URL string, got {registry!r}")
         registry = None
+    file_registry = raw.get("registry") if isinstance(raw.get("registry"), str) else None
+    union_defaults = raw.get("union-defaults", "first-branch")
+    if union_defaults not in UNION_DEFAULTS:
+        err(
+            "union-defaults",
+            f"must be one of {', '.join(map(repr, UNION_DEFAULTS))}, got {union_defaults!r}",
+        )
+        union_defaults = "first-branch"
+    deadline, deadline_origin = pick("registry-deadline", DEFAULT_DEADLINE)
+    deadline = _seconds(deadline)
+    if deadline is None:
+        shown = pick("registry-deadline", None)[0]
+        origin_err(
+            "registry-deadline",
+            deadline_origin,
+            f"must be a positive number of seconds, got {shown!r}",
+        )
+        deadline = DEFAULT_DEADLINE
     level, _ = pick("compatibility", "BACKWARD")
     level = _level(level, "compatibility", err) or "BACKWARD"
     references = raw.get("references", False)
@@ -289,7 +379,64 @@ def _validate(
         topics=topics,
         references=references,
         file=file,
+        registry_origin="file" if registry_origin == "default" else registry_origin,
+        registry_source=_source("registry", registry_origin, file, prefix),
+        file_registry=file_registry,
+        union_defaults=union_defaults,
+        registry_deadline=deadline,
+        registry_deadline_source=(
+            "default"
+            if deadline_origin == "default"
+            else _source("registry-deadline", deadline_origin, file, prefix)
+        ),
     )
+
+
+def _source(key: str, origin: str, file: Path | None, prefix: str) -> str:
+    """How a setting's source is named in messages: its flag, variable or key path."""
+    if origin == "cli":
+        return _FLAGS.get(key, f"--{key}")
+    if origin == "env":
+        return ENV[key]
+    path = f"{prefix}.{key}" if prefix else key
+    return f"{file}:{path}" if file is not None else path
+
+
+def _seconds(value: Any) -> float | None:
+    """A positive number of seconds (a number, or text such as "15"), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+        return None
+    return float(value)
+
+
+def package_problem(package: Any, out: str | Path = "generated") -> str | None:
+    """Why `package` cannot be the import name of a generated package (None: it can)."""
+    if not isinstance(package, str):
+        return f"must be a Python identifier, got {package!r}"
+    if "." in package and all(_PACKAGE.match(p) for p in package.split(".")):
+        parent, _, name = package.rpartition(".")
+        where = (Path(out) / parent.replace(".", "/")).as_posix()
+        return (
+            f"must be a single name, got {package!r}: for the subpackage {package}, write it "
+            f"into its parent's directory: out = {where!r} and package = {name!r}"
+        )
+    if not _PACKAGE.match(package):
+        return f"must be a Python identifier (letters, digits, _), got {package!r}"
+    if keyword.iskeyword(package):
+        return f"{package!r} is a Python keyword: `import {package}` would be a syntax error"
+    if package in sys.stdlib_module_names:
+        return (
+            f"{package!r} is a module of Python's standard library: the generated package "
+            "would shadow it (or be shadowed by it); choose another name"
+        )
+    return None
 
 
 def _key_format(spec: dict[str, Any], key: str, err: Any) -> str:
@@ -307,11 +454,14 @@ def _key_format(spec: dict[str, Any], key: str, err: Any) -> str:
     if not isinstance(tkey, str):
         return str(fmt)
     if fmt == "raw" and tkey not in RAW_KEY_TYPES:
-        hint = (
-            ""
-            if tkey in m.PRIMITIVES
-            else '; a named type needs key-format = "avro" (Confluent framing, a key subject)'
-        )
+        near = [t for t in suggest_types(tkey, ()) if t in RAW_KEY_TYPES]
+        if near:
+            hint = f"; did you mean {near[0]!r}?"
+        elif tkey in m.PRIMITIVES:
+            hint = ""
+        else:
+            hint = '; a named type needs key-format = "avro" (Confluent framing, a key subject)'
+
         err(
             f"{key}.key",
             "a raw key is written by one of Kafka's own serializers, for "
@@ -355,9 +505,7 @@ def check_topics(config: Config, schemas: m.SchemaSet) -> None:
                 continue
             named = schemas.get(type_name)
             if named is None:
-                near = sorted(
-                    n for n in schemas.named if n.rpartition(".")[2] == type_name.rpartition(".")[2]
-                )
+                near = suggest_types(type_name, schemas.named)
                 hint = f"; did you mean {', '.join(map(repr, near))}?" if near else ""
                 errors.append(
                     ConfigError(

@@ -10,7 +10,8 @@ Use from a conftest with `pytest_plugins = ["tests.fixtures_registry"]` or
   state: ids from 1, global level BACKWARD, mode READWRITE). A server starts in about 0.2 s and
   one is always kept warm in the background, so this costs little; it is stopped after the test.
 - `registry_servers` (session): the factory behind both, for servers with `--data FILE`,
-  restarts (`server.restart()`), or kills (`server.kill()`).
+  other options (`args=[...]`, `env={...}`), restarts (`server.restart()`), or kills
+  (`server.kill()`).
 
 Every process is started with `sys.executable -m codegen registry serve` and stopped by its PID.
 """
@@ -18,12 +19,13 @@ Every process is started with `sys.executable -m codegen registry serve` and sto
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import httpx
@@ -45,9 +47,19 @@ _START_TIMEOUT = 20.0
 class RegistryServer:
     """One `avrobind registry serve` subprocess."""
 
-    def __init__(self, factory: RegistryServers, data: str | None, port: int, log: Path) -> None:
+    def __init__(
+        self,
+        factory: RegistryServers,
+        data: str | None,
+        port: int,
+        log: Path,
+        args: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         self._factory = factory
         self.data = data
+        self.args = list(args)
+        self.env = None if env is None else {**os.environ, **env}
         self.log_path = log
         self._requested_port = port
         self.url = ""
@@ -60,11 +72,12 @@ class RegistryServer:
         args = [sys.executable, "-m", "codegen", "registry", "serve", "--port", str(port)]
         if self.data is not None:
             args += ["--data", self.data]
+        args += self.args
         with self.log_path.open("ab") as log:
             # Only what this process writes counts when looking for its "listening on" line.
             self._log_offset = log.tell()
             return subprocess.Popen(
-                args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+                args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=self.env
             )
 
     @property
@@ -94,7 +107,9 @@ class RegistryServer:
                 self.port = int(self.url.rsplit(":", 1)[1])
                 try:
                     # verify=False: plain http, and building a verifying TLS context costs ~40 ms.
-                    if httpx.get(self.url + "/", timeout=2, verify=False).status_code == 200:
+                    # 401: up, and asking for credentials (--auth-file).
+                    status = httpx.get(self.url + "/", timeout=2, verify=False).status_code
+                    if status in (200, 401):
                         self._ready = True
                         return self
                 except httpx.TransportError:
@@ -134,6 +149,14 @@ class RegistryServer:
         """Start another server (ready when returned); stopped at the end of the session."""
         return self._factory.start(data=data, port=port)
 
+    def wait_exit(self, timeout: float = 30) -> int:
+        """The exit code, once the process has ended (it is killed after `timeout` s)."""
+        try:
+            return self._proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise
+
 
 class RegistryServers:
     """Starts registry subprocesses and stops every one of them, by PID, in `stop_all`."""
@@ -144,16 +167,31 @@ class RegistryServers:
         self._spare: RegistryServer | None = None
         self._count = itertools.count(1)
 
-    def launch(self, data: str | Path | None = None, port: int = 0) -> RegistryServer:
-        """Start a server without waiting for it (call `wait_ready()` before use)."""
+    def launch(
+        self,
+        data: str | Path | None = None,
+        port: int = 0,
+        args: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
+    ) -> RegistryServer:
+        """Start a server without waiting for it (call `wait_ready()` before use).
+
+        `args` are more command-line options; `env` is added to the environment.
+        """
         log = self._log_dir / f"registry-{next(self._count)}.log"
-        server = RegistryServer(self, None if data is None else str(data), port, log)
+        server = RegistryServer(self, None if data is None else str(data), port, log, args, env)
         self._servers.append(server)
         return server
 
-    def start(self, data: str | Path | None = None, port: int = 0) -> RegistryServer:
+    def start(
+        self,
+        data: str | Path | None = None,
+        port: int = 0,
+        args: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
+    ) -> RegistryServer:
         """Start a server and wait until it answers."""
-        return self.launch(data, port).wait_ready()
+        return self.launch(data, port, args, env).wait_ready()
 
     def fresh(self) -> RegistryServer:
         """A new in-memory server; the next one is started right away so it is warm when needed."""

@@ -212,7 +212,7 @@ def render_topics(plan: Plan, config: Config, schemas: m.SchemaSet) -> str:
             # isort's order: `from . import shop` (a one-part namespace) before `._runtime`
             early_imports=[i for i in module_imports if i[0].lower() < "._runtime"],
             imports=[i for i in module_imports if i[0].lower() >= "._runtime"],
-            registry_url=config.registry,
+            registry_url=config.embedded_registry,
             topics=views,
             raw_keys=any(v.key.raw for v in views),
             uuid_keys=any(v.key.raw and v.key.type_name == "uuid" for v in views),

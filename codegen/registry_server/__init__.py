@@ -7,7 +7,9 @@ Not the registry *client*: that is `codegen.runtime.registry`, which generated p
 - `app`: the Starlette routes (Confluent's REST contract, error bodies included);
 - `service`: the behaviour behind them (identity, ids, versions, references, deletes, levels,
   modes);
-- `store`: SQLite persistence (`:memory:` unless `--data FILE`);
+- `state`: the in-memory index of the stored schemas and versions;
+- `store`: SQLite persistence (`:memory:` unless `--data FILE`), one server per file;
+- `asgi`, `auth`: what wraps the routes (URL decoding, basic auth, body limit, workers);
 - `errors`: Confluent's error codes.
 
 Schema parsing and the canonical/normalized/expanded forms are `codegen.schema.forms`,

@@ -1,22 +1,45 @@
-"""The registry's HTTP surface: Confluent Schema Registry REST routes over Starlette."""
+"""The registry's HTTP surface: Confluent Schema Registry REST routes over Starlette.
+
+Reads of the in-memory state, and small bodies naming a schema parsed before (a serializer's
+repeated register or look-up), are answered on the event loop; anything that parses a schema or
+a big body, checks compatibility or writes to SQLite runs on `Workers` threads, so a slow
+request never stalls the others.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import unquote
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
+from codegen.registry_server.asgi import (
+    MEDIA_TYPE,
+    SLASH,
+    ASGIApp,
+    BasicAuth,
+    NeverDrop,
+    RegistryResponse,
+    StrictPaths,
+    Workers,
+    error_response,
+    read_body,
+)
+from codegen.registry_server.auth import Credentials
 from codegen.registry_server.errors import RegistryError
 from codegen.registry_server.service import Registry, SchemaRequest
 
-MEDIA_TYPE = "application/vnd.schemaregistry.v1+json"
+DEFAULT_MAX_BODY = 16 * 1024 * 1024
+_WORKERS = 16
+# Bodies up to this size are decoded on the event loop, to answer a schema registered before
+# without a trip through the workers (what serializers send again and again).
+_INLINE_BODY = 64 * 1024
+_MAX_ID = 2**31 - 1
 # What Confluent's resources @Consume; a missing Content-Type counts as application/octet-stream.
 _ACCEPTED = frozenset(
     {
@@ -31,30 +54,28 @@ _REASONS = {404: "Not Found", 405: "Method Not Allowed", 415: "Unsupported Media
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-class RegistryResponse(JSONResponse):
-    media_type = MEDIA_TYPE
-
-
-def _error(status: int, code: int, message: str) -> Response:
-    return RegistryResponse({"error_code": code, "message": message}, status_code=status)
-
-
 def _flag(request: Request, *names: str) -> bool:
     # Booleans as JAX-RS reads them: case-insensitive "true" (Python clients send "True").
     return any(request.query_params.get(n, "").strip().lower() == "true" for n in names)
 
 
-async def _body(request: Request) -> Any:
+async def _raw_body(request: Request, limit: int) -> bytes:
     content_type = request.headers.get("content-type")
     if content_type is not None:
         media = content_type.split(";", 1)[0].strip().lower()
         if media not in _ACCEPTED:
             raise RegistryError(415, 415, "HTTP 415 Unsupported Media Type")
-    raw = await request.body()
+    return await read_body(request, limit)
+
+
+def _json(raw: bytes) -> Any:
+    """The request body as JSON (a big one is decoded on a worker: that takes a while)."""
     if not raw.strip():
         raise RegistryError(422, 422, "request body may not be null")
     try:
         return json.loads(raw)
+    except RecursionError:
+        raise RegistryError(400, 400, "JSON body nested too deeply") from None
     except ValueError as exc:
         raise RegistryError(400, 400, f"Unexpected character in JSON body: {exc}") from None
 
@@ -80,36 +101,40 @@ def _schema_request(body: Any) -> SchemaRequest:
         value = body.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
             raise _mapping_error(f'"{key}" must be an integer')
+        if value is not None and value > _MAX_ID:
+            raise _mapping_error(f'"{key}" must be at most {_MAX_ID}')
         ids[key] = value if value is None or value > 0 else None
     return SchemaRequest(schema, schema_type, tuple(references), ids["id"], ids["version"])
 
 
-# A subject may contain "/" (Protobuf references are named by file path), sent as %2F. Routing
-# works on the decoded path, so a decoded "/" inside a segment travels as this stand-in.
-_SLASH = "\ue000"
-
-
 def _subject(request: Request) -> str:
-    return str(request.path_params["subject"]).replace(_SLASH, "/")
+    return str(request.path_params["subject"]).replace(SLASH, "/")
 
 
-class _EncodedSlashes:
-    """ASGI wrapper: decode the raw path segment by segment, keeping an encoded "/" in place."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        raw = scope.get("raw_path")
-        if scope["type"] == "http" and raw and b"%2f" in raw.lower():
-            segments = raw.decode("latin-1").split("/")
-            path = "/".join(unquote(seg).replace("/", _SLASH) for seg in segments)
-            scope = {**scope, "path": path}
-        await self.app(scope, receive, send)
+def _schema_id(request: Request) -> int:
+    """The `{id}` of a path: digits (else 404 like an unknown route); too big ids are unknown."""
+    text = str(request.path_params["id"])
+    if not (text.isascii() and text.isdigit()):
+        raise RegistryError(404, 404, "HTTP 404 Not Found")
+    if len(text) > 10 or int(text) > _MAX_ID:
+        raise RegistryError(
+            404, 40403, f"Schema {text[:20]}{'...' if len(text) > 20 else ''} not found"
+        )
+    return int(text)
 
 
-def build_app(registry: Registry) -> _EncodedSlashes:
-    """The ASGI application serving `registry`."""
+def build_app(
+    registry: Registry,
+    *,
+    max_body: int = DEFAULT_MAX_BODY,
+    credentials: Credentials | None = None,
+    workers: Workers | None = None,
+) -> ASGIApp:
+    """The ASGI application serving `registry` (basic auth when `credentials` are given)."""
+    pool = workers or Workers(_WORKERS)
+
+    async def body(request: Request) -> bytes:
+        return await _raw_body(request, max_body)
 
     async def root(request: Request) -> Response:
         return RegistryResponse({})
@@ -118,25 +143,19 @@ def build_app(registry: Registry) -> _EncodedSlashes:
         return RegistryResponse(["AVRO"])
 
     async def schema_by_id(request: Request) -> Response:
-        return RegistryResponse(registry.schema_by_id(request.path_params["id"]))
+        return RegistryResponse(registry.schema_by_id(_schema_id(request)))
 
     async def raw_schema_by_id(request: Request) -> Response:
-        text = registry.schema_by_id(request.path_params["id"])["schema"]
+        text = registry.schema_by_id(_schema_id(request))["schema"]
         return Response(text, media_type=MEDIA_TYPE)
 
     async def id_versions(request: Request) -> Response:
-        return RegistryResponse(
-            _page(
-                request, registry.id_versions(request.path_params["id"], _flag(request, "deleted"))
-            )
-        )
+        found = registry.id_versions(_schema_id(request), _flag(request, "deleted"))
+        return RegistryResponse(_page(request, found))
 
     async def id_subjects(request: Request) -> Response:
-        return RegistryResponse(
-            _page(
-                request, registry.id_subjects(request.path_params["id"], _flag(request, "deleted"))
-            )
-        )
+        found = registry.id_subjects(_schema_id(request), _flag(request, "deleted"))
+        return RegistryResponse(_page(request, found))
 
     async def list_subjects(request: Request) -> Response:
         subjects = registry.subjects(
@@ -146,17 +165,27 @@ def build_app(registry: Registry) -> _EncodedSlashes:
         )
         return RegistryResponse(_page(request, subjects))
 
+    async def schema_body(request: Request) -> tuple[SchemaRequest, bool]:
+        """The body as a schema request, and whether it is small (decoded on the event loop)."""
+        raw = await body(request)
+        if len(raw) <= _INLINE_BODY:
+            return _schema_request(_json(raw)), True
+        return await pool.run(lambda: _schema_request(_json(raw))), False
+
     async def lookup(request: Request) -> Response:
-        body = _schema_request(await _body(request))
-        found = registry.lookup(
-            _subject(request), body, _flag(request, "normalize"), _flag(request, "deleted")
-        )
+        schema_request, small = await schema_body(request)
+        subject, normalize = _subject(request), _flag(request, "normalize")
+        deleted = _flag(request, "deleted")
+        if small and not normalize:
+            found = registry.lookup_cached(subject, schema_request, deleted)
+            if found is not None:
+                return RegistryResponse(found)
+        found = await pool.run(registry.lookup, subject, schema_request, normalize, deleted)
         return RegistryResponse(found)
 
     async def delete_subject(request: Request) -> Response:
-        return RegistryResponse(
-            registry.delete_subject(_subject(request), _flag(request, "permanent"))
-        )
+        subject, permanent = _subject(request), _flag(request, "permanent")
+        return RegistryResponse(await pool.run(registry.delete_subject, subject, permanent))
 
     async def list_versions(request: Request) -> Response:
         versions = registry.versions(
@@ -167,9 +196,15 @@ def build_app(registry: Registry) -> _EncodedSlashes:
         return RegistryResponse(_page(request, versions))
 
     async def register(request: Request) -> Response:
-        body = _schema_request(await _body(request))
-        schema_id = registry.register(_subject(request), body, _flag(request, "normalize"))
-        return RegistryResponse({"id": schema_id})
+        schema_request, small = await schema_body(request)
+        subject, normalize = _subject(request), _flag(request, "normalize")
+        if small and not normalize:
+            found = registry.registered_id(subject, schema_request)
+            if found is not None:
+                return RegistryResponse({"id": found})
+        return RegistryResponse(
+            {"id": await pool.run(registry.register, subject, schema_request, normalize)}
+        )
 
     async def get_version(request: Request) -> Response:
         found = registry.version(
@@ -188,20 +223,18 @@ def build_app(registry: Registry) -> _EncodedSlashes:
         return RegistryResponse(_page(request, ids))
 
     async def delete_version(request: Request) -> Response:
-        deleted = registry.delete_version(
-            _subject(request), request.path_params["version"], _flag(request, "permanent")
+        subject, version = _subject(request), request.path_params["version"]
+        permanent = _flag(request, "permanent")
+        return RegistryResponse(
+            await pool.run(registry.delete_version, subject, version, permanent)
         )
-        return RegistryResponse(deleted)
 
     async def compatibility(request: Request) -> Response:
-        body = _schema_request(await _body(request))
-        verbose = _flag(request, "verbose")
-        compatible, messages = registry.check_compatibility(
-            _subject(request),
-            request.path_params.get("version"),
-            body,
-            _flag(request, "normalize"),
-            verbose,
+        schema_request, _ = await schema_body(request)
+        subject, version = _subject(request), request.path_params.get("version")
+        normalize, verbose = _flag(request, "normalize"), _flag(request, "verbose")
+        compatible, messages = await pool.run(
+            registry.check_compatibility, subject, version, schema_request, normalize, verbose
         )
         out: dict[str, Any] = {"is_compatible": compatible}
         if verbose:
@@ -211,41 +244,47 @@ def build_app(registry: Registry) -> _EncodedSlashes:
     def _scope(request: Request) -> str | None:
         return _subject(request) if "subject" in request.path_params else None
 
+    async def _object(request: Request) -> dict[str, Any]:
+        raw = await body(request)
+        found = _json(raw) if len(raw) <= _INLINE_BODY else await pool.run(_json, raw)
+        if not isinstance(found, dict):
+            raise _mapping_error("expected a JSON object")
+        return found
+
     async def get_config(request: Request) -> Response:
         level = registry.get_level(_scope(request), _flag(request, "defaultToGlobal"))
         return RegistryResponse({"compatibilityLevel": level})
 
     async def put_config(request: Request) -> Response:
-        body = await _body(request)
-        if not isinstance(body, dict):
-            raise _mapping_error("expected a JSON object")
-        level = body.get("compatibility", body.get("compatibilityLevel"))
-        return RegistryResponse({"compatibility": registry.set_level(_scope(request), level)})
+        found = await _object(request)
+        level = found.get("compatibility", found.get("compatibilityLevel"))
+        level = await pool.run(registry.set_level, _scope(request), level)
+        return RegistryResponse({"compatibility": level})
 
     async def delete_config(request: Request) -> Response:
-        return RegistryResponse({"compatibilityLevel": registry.delete_level(_scope(request))})
+        level = await pool.run(registry.delete_level, _scope(request))
+        return RegistryResponse({"compatibilityLevel": level})
 
     async def get_mode(request: Request) -> Response:
         mode = registry.get_mode(_scope(request), _flag(request, "defaultToGlobal"))
         return RegistryResponse({"mode": mode})
 
     async def put_mode(request: Request) -> Response:
-        body = await _body(request)
-        if not isinstance(body, dict):
-            raise _mapping_error("expected a JSON object")
-        mode = registry.set_mode(_scope(request), body.get("mode"), _flag(request, "force"))
+        found = await _object(request)
+        force = _flag(request, "force")
+        mode = await pool.run(registry.set_mode, _scope(request), found.get("mode"), force)
         return RegistryResponse({"mode": mode})
 
     async def delete_mode(request: Request) -> Response:
-        return RegistryResponse({"mode": registry.delete_mode(_subject(request))})
+        return RegistryResponse({"mode": await pool.run(registry.delete_mode, _subject(request))})
 
     routes = [
         Route("/", root, methods=["GET"]),
         Route("/schemas/types", schema_types, methods=["GET"]),
-        Route("/schemas/ids/{id:int}", schema_by_id, methods=["GET"]),
-        Route("/schemas/ids/{id:int}/schema", raw_schema_by_id, methods=["GET"]),
-        Route("/schemas/ids/{id:int}/versions", id_versions, methods=["GET"]),
-        Route("/schemas/ids/{id:int}/subjects", id_subjects, methods=["GET"]),
+        Route("/schemas/ids/{id}", schema_by_id, methods=["GET"]),
+        Route("/schemas/ids/{id}/schema", raw_schema_by_id, methods=["GET"]),
+        Route("/schemas/ids/{id}/versions", id_versions, methods=["GET"]),
+        Route("/schemas/ids/{id}/subjects", id_subjects, methods=["GET"]),
         Route("/subjects", list_subjects, methods=["GET"]),
         Route("/subjects/{subject}", lookup, methods=["POST"]),
         Route("/subjects/{subject}", delete_subject, methods=["DELETE"]),
@@ -276,17 +315,18 @@ def build_app(registry: Registry) -> _EncodedSlashes:
 
     async def registry_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RegistryError)
-        return _error(exc.status, exc.code, exc.message)
+        headers = {"Connection": "close"} if exc.status == 413 else None  # the rest is unread
+        return error_response(exc.status, exc.code, exc.message, headers)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         reason = _REASONS.get(exc.status_code, exc.detail)
-        return _error(exc.status_code, exc.status_code, f"HTTP {exc.status_code} {reason}")
+        return error_response(exc.status_code, exc.status_code, f"HTTP {exc.status_code} {reason}")
 
     async def internal_error(request: Request, exc: Exception) -> Response:
-        return _error(500, 500, f"Internal Server Error: {type(exc).__name__}: {exc}")
+        return error_response(500, 500, f"Internal Server Error: {type(exc).__name__}: {exc}")
 
-    return _EncodedSlashes(
+    app: ASGIApp = StrictPaths(
         Starlette(
             routes=routes,
             exception_handlers={
@@ -296,6 +336,9 @@ def build_app(registry: Registry) -> _EncodedSlashes:
             },
         )
     )
+    if credentials is not None:
+        app = BasicAuth(app, credentials)
+    return NeverDrop(app)
 
 
 def _page(request: Request, items: list[Any]) -> list[Any]:

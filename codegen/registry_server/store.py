@@ -1,16 +1,31 @@
 """SQLite persistence of the registry: schemas, subject versions and settings.
 
-One code path for both modes: `sqlite3` on `:memory:` when no file is given. The registry keeps
-its working state in memory and writes every change through to this store, so reads never touch
-SQLite; callers serialise access (the registry holds a lock around every mutation).
+One code path for both modes: `sqlite3` on `:memory:` when no file is given. The database is
+the source of truth: new schema ids and version numbers are allocated inside the transaction
+that writes them (`next_schema_id`, `next_version`), and rows are inserted, never replaced, so
+an acknowledged registration cannot be overwritten. A data file is used by one server at a
+time: `Store` takes an exclusive lock on it (`DataFileInUse` when another process holds it).
+The registry keeps its working state in memory and changes it only after a commit, so reads
+never touch SQLite. Every failure of SQLite (a database locked by another program, a full
+disk) is a `StoreError`.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory lock, one server is on trust
+    fcntl = None  # type: ignore[assignment]
+
+# How long a write waits for a database locked by another program before it fails (50001).
+BUSY_TIMEOUT = 2.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS schemas (
@@ -32,6 +47,14 @@ CREATE TABLE IF NOT EXISTS settings (
     PRIMARY KEY (kind, subject)
 );
 """
+
+
+class StoreError(Exception):
+    """SQLite failed (locked by another program, disk full, ...); nothing was written."""
+
+
+class DataFileInUse(Exception):
+    """Another process (another `avrobind registry serve`) holds the data file."""
 
 
 @dataclass(frozen=True)
@@ -57,42 +80,63 @@ class SettingRow:
 
 
 class Store:
-    """Write-through persistence; every method call is its own transaction unless batched."""
+    """Persistence; writes happen inside `transaction()`, one thread at a time."""
 
-    def __init__(self, path: str | None) -> None:
-        self._db = sqlite3.connect(
-            path or ":memory:", check_same_thread=False, isolation_level=None
-        )
-        if path:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
-        self._depth = 0
+    def __init__(self, path: str | None, busy_timeout: float = BUSY_TIMEOUT) -> None:
+        self._mutex = threading.Lock()
+        self._lock_fd = _lock_data_file(path) if path else None
+        try:
+            self._db = sqlite3.connect(
+                path or ":memory:",
+                check_same_thread=False,
+                isolation_level=None,
+                timeout=busy_timeout,
+            )
+            if path:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        except BaseException:
+            self._release()
+            raise
 
-    def close(self) -> None:
-        self._db.close()
+    def close(self, timeout: float = 1.0) -> None:
+        """Close, unless a write still runs after `timeout` (the process is exiting anyway)."""
+        if self._mutex.acquire(timeout=timeout):
+            try:
+                self._db.close()
+            finally:
+                self._mutex.release()
+            self._release()
+
+    def _release(self) -> None:
+        # Closed only after SQLite's own descriptors: closing a descriptor of the file drops
+        # the process's POSIX locks on it, and SQLite relies on those.
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Group several writes into one atomic commit (nested use joins the outer one)."""
-        if self._depth:
-            self._depth += 1
+        """One atomic commit (BEGIN IMMEDIATE: allocations see every committed row)."""
+        with self._mutex:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreError(str(exc)) from None
             try:
                 yield
-            finally:
-                self._depth -= 1
-            return
-        self._db.execute("BEGIN IMMEDIATE")
-        self._depth = 1
-        try:
-            yield
-        except BaseException:
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise StoreError(str(exc)) from None
+            except BaseException:
+                self._rollback()
+                raise
+
+    def _rollback(self) -> None:
+        if self._db.in_transaction:
             self._db.execute("ROLLBACK")
-            raise
-        else:
-            self._db.execute("COMMIT")
-        finally:
-            self._depth = 0
 
     def load(self) -> tuple[list[SchemaRow], list[VersionRow], list[SettingRow]]:
         schemas = [
@@ -110,16 +154,41 @@ class Store:
         ]
         return schemas, versions, settings
 
-    def add_schema(self, row: SchemaRow) -> None:
+    # ---- inside a transaction ----------------------------------------------------------------
+
+    def next_schema_id(self) -> int:
+        """One above every id ever stored (ids are never reused)."""
+        row = self._db.execute("SELECT coalesce(max(id), 0) + 1 FROM schemas").fetchone()
+        return int(row[0])
+
+    def next_version(self, subject: str) -> int:
+        row = self._db.execute(
+            "SELECT coalesce(max(version), 0) + 1 FROM versions WHERE subject = ?", (subject,)
+        ).fetchone()
+        return int(row[0])
+
+    def insert_schema(self, row: SchemaRow) -> None:
+        self._db.execute(
+            "INSERT INTO schemas (id, schema, refs) VALUES (?, ?, ?)",
+            (row.id, row.schema, row.refs),
+        )
+
+    def replace_schema(self, row: SchemaRow) -> None:
+        """Overwrite an id no version uses any more (IMPORT mode may reuse it)."""
         self._db.execute(
             "INSERT OR REPLACE INTO schemas (id, schema, refs) VALUES (?, ?, ?)",
             (row.id, row.schema, row.refs),
         )
 
-    def put_version(self, row: VersionRow) -> None:
+    def insert_version(self, row: VersionRow) -> None:
         self._db.execute(
-            "INSERT OR REPLACE INTO versions (subject, version, schema_id, deleted) VALUES (?, ?, ?, ?)",
+            "INSERT INTO versions (subject, version, schema_id, deleted) VALUES (?, ?, ?, ?)",
             (row.subject, row.version, row.schema_id, int(row.deleted)),
+        )
+
+    def mark_deleted(self, subject: str, version: int) -> None:
+        self._db.execute(
+            "UPDATE versions SET deleted = 1 WHERE subject = ? AND version = ?", (subject, version)
         )
 
     def remove_version(self, subject: str, version: int) -> None:
@@ -135,3 +204,23 @@ class Store:
 
     def remove_setting(self, kind: str, subject: str) -> None:
         self._db.execute("DELETE FROM settings WHERE kind = ? AND subject = ?", (kind, subject))
+
+
+def _lock_data_file(path: str) -> int | None:
+    """Hold an exclusive advisory lock on `path` for the life of the process.
+
+    flock, not fcntl record locks: it is independent of the POSIX locks SQLite takes on the
+    same file, and the kernel drops it when the process dies (kill -9 included).
+    """
+    if fcntl is None:  # pragma: no cover
+        return None
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise DataFileInUse(path) from None
+    except OSError:
+        os.close(fd)
+        raise
+    return fd

@@ -125,10 +125,14 @@ def _qualify(name: str, space: str | None) -> str:
 class _Parser:
     """Turns schema JSON into the node tree, resolving names like Avro Java's Schema.Parser."""
 
-    def __init__(self, external: Mapping[str, Named], strict: bool) -> None:
+    def __init__(
+        self, external: Mapping[str, Named], strict: bool, max_depth: int | None = None
+    ) -> None:
         self.external = external
         self.local: dict[str, Named] = {}
         self.strict = strict
+        self.max_depth = max_depth
+        self.depth = 0
 
     def _known(self, fullname: str) -> bool:
         return fullname in self.local or fullname in self.external
@@ -143,6 +147,15 @@ class _Parser:
         return Ref(fullname)
 
     def parse(self, node: Json, space: str | None, path: str) -> Node:
+        self.depth += 1
+        try:
+            if self.max_depth is not None and self.depth > self.max_depth:
+                raise SchemaInvalid(f"types nested more than {self.max_depth} deep at {path}")
+            return self._parse(node, space, path)
+        finally:
+            self.depth -= 1
+
+    def _parse(self, node: Json, space: str | None, path: str) -> Node:
         if isinstance(node, str):
             if node in PRIMITIVES:
                 return Primitive(node, {})
@@ -494,19 +507,27 @@ class ParsedSchema:
 
 
 def parse(
-    text: str, external: Mapping[str, Named] | None = None, strict: bool = True
+    text: str,
+    external: Mapping[str, Named] | None = None,
+    strict: bool = True,
+    max_depth: int | None = None,
 ) -> ParsedSchema:
     """Parse schema `text` in the name space opened by `external` (the referenced types).
 
     `strict=False` accepts names it cannot resolve, for stored schemas whose references are gone.
+    `max_depth` refuses types nested deeper (records, arrays, maps and unions each count).
     """
     try:
         tree = json.loads(text)
+        external = external or {}
+        root = _Parser(external, strict, max_depth).parse(tree, None, "$")
+        return ParsedSchema(root, external)
+    except RecursionError:
+        raise SchemaInvalid("nested too deeply to be parsed") from None
     except (ValueError, TypeError) as exc:
+        if isinstance(exc, SchemaInvalid):
+            raise
         raise SchemaInvalid(f"not valid JSON: {exc}") from exc
-    external = external or {}
-    root = _Parser(external, strict).parse(tree, None, "$")
-    return ParsedSchema(root, external)
 
 
 def merge_definitions(parts: Sequence[Mapping[str, Named]]) -> dict[str, Named]:

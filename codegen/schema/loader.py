@@ -8,6 +8,7 @@ raised one by one, so a user sees every mistake of a run at once.
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import re
@@ -15,8 +16,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from codegen.errors import InputErrors, SchemaError, json_pointer
+from codegen.errors import InputError, InputErrors, SchemaError, json_pointer
 from codegen.schema import model as m
+from codegen.schema.compat import FIRST_BRANCH
 from codegen.schema.defaults import check_default
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -43,20 +45,25 @@ def discover(schema_dir: Path) -> list[Path]:
     return sorted(p for p in schema_dir.rglob("*.avsc") if p.is_file())
 
 
-def load_directory(schema_dir: Path) -> m.SchemaSet:
+def load_directory(schema_dir: Path, *, union_defaults: str = FIRST_BRANCH) -> m.SchemaSet:
     """Load every .avsc file under `schema_dir` (see `load_files`)."""
     files = discover(schema_dir)
     if not files:
         raise InputErrors([SchemaError("no .avsc files found", file=schema_dir)])
-    return load_files(files)
+    return load_files(files, union_defaults=union_defaults)
 
 
-def load_files(paths: Iterable[Path]) -> m.SchemaSet:
-    """Load and resolve the given files; raises `InputErrors` listing every problem found."""
-    return load_sources((p, None) for p in paths)
+def load_files(paths: Iterable[Path], *, union_defaults: str = FIRST_BRANCH) -> m.SchemaSet:
+    """Load and resolve the given files; raises `InputErrors` listing every problem found.
+
+    `union_defaults` is the `[tool.avrobind]` rule for union defaults (see `defaults`).
+    """
+    return load_sources(((p, None) for p in paths), union_defaults=union_defaults)
 
 
-def load_sources(sources: Iterable[tuple[Path, str | None]]) -> m.SchemaSet:
+def load_sources(
+    sources: Iterable[tuple[Path, str | None]], *, union_defaults: str = FIRST_BRANCH
+) -> m.SchemaSet:
     """Like `load_files`, for (path, text) pairs; a None text is read from the path.
 
     Used to load schemas as they were at a git revision (the path is then only a label).
@@ -64,15 +71,40 @@ def load_sources(sources: Iterable[tuple[Path, str | None]]) -> m.SchemaSet:
     loader = _Loader()
     files = [loader.read_file(p, text) for p, text in sources]
     loader.resolve()
-    if not loader.errors:
-        loader.check_defaults()
+    loader.check_defaults(union_defaults)
     if loader.errors:
-        raise InputErrors(loader.errors)
+        order = {str(f.path): i for i, f in enumerate(files)}
+        raise InputErrors(sorted(loader.errors, key=lambda e: _reading_order(e, order)))
     return m.SchemaSet(files=files, named=loader.named)
 
 
+# JSON nesting (objects and arrays) a schema file may have. Real schemas stay far below it; the
+# loader, the generator and the compatibility checks all recurse along the nesting.
+MAX_DEPTH = 200
+
+
+def json_depth(data: Any) -> int:
+    """How deeply `data` nests objects and arrays (a scalar: 0), without recursion."""
+    deepest = 0
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Iterable[Any] = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def parse_json_text(text: str, file: Path) -> Any:
-    """Strict JSON: duplicate keys and NaN/Infinity literals are errors, as in Java Avro."""
+    """Strict JSON: duplicate keys and NaN/Infinity literals are errors, as in Java Avro.
+
+    So is JSON nested more than `MAX_DEPTH` levels deep.
+    """
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -85,14 +117,21 @@ def parse_json_text(text: str, file: Path) -> Any:
     def constant(name: str) -> Any:
         raise ValueError(f"{name} is not valid JSON")
 
+    too_deep = f"avrobind reads schemas nested up to {MAX_DEPTH} levels of JSON objects and arrays"
     try:
-        return json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
     except json.JSONDecodeError as e:
         raise SchemaError(
             f"invalid JSON: {e.msg} (line {e.lineno}, column {e.colno})", file=file
         ) from e
     except ValueError as e:
         raise SchemaError(f"invalid JSON: {e}", file=file) from e
+    except RecursionError:
+        raise SchemaError(f"nested too deeply to read: {too_deep}", file=file) from None
+    depth = json_depth(data)
+    if depth > MAX_DEPTH:
+        raise SchemaError(f"nested {depth} levels deep: {too_deep}", file=file)
+    return data
 
 
 class _Loader:
@@ -392,10 +431,9 @@ class _Loader:
         for ref, _ns in self.refs:
             target = self.named.get(ref.fullname)
             if target is None:
-                short = ref.fullname.rpartition(".")[2]
-                near = sorted(n for n in self.named if n.rpartition(".")[2] == short)
-                hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
                 written = ref.source if isinstance(ref.source, str) else ref.source.get("type")
+                near = suggest_types(written, self.named)
+                hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
                 looked = f" (looked for {ref.fullname!r})" if written != ref.fullname else ""
                 self.error(ref.loc, f"unknown type {written!r}{looked}{hint}")
                 continue
@@ -403,12 +441,83 @@ class _Loader:
         # Unions must be checked again once references know their names.
         # (Duplicate named branches are caught by name already; nothing more to do here.)
 
-    def check_defaults(self) -> None:
+    def check_defaults(self, union_defaults: str) -> None:
+        """Every field default, also when other problems were found (all are reported at once);
+        a default whose type uses an unknown name cannot be checked and is left alone."""
+        unresolved = bool(self.errors)  # else every name is known
         for f in self.fields:
-            if f.has_default:
-                problem = check_default(f.type, f.default)
+            if f.has_default and (not unresolved or _resolved(f.type)):
+                problem = check_default(f.type, f.default, union_defaults)
                 if problem is not None:
                     self.error(f.loc, f"invalid default for field {f.name!r}: {problem}")
+
+
+# What other languages and schema tools call Avro's primitives.
+_PRIMITIVE_SYNONYMS = {
+    "str": "string",
+    "text": "string",
+    "char": "string",
+    "varchar": "string",
+    "integer": "int",
+    "int32": "int",
+    "i32": "int",
+    "short": "int",
+    "int64": "long",
+    "i64": "long",
+    "bigint": "long",
+    "bool": "boolean",
+    "binary": "bytes",
+    "byte": "bytes",
+    "bytearray": "bytes",
+    "none": "null",
+    "nil": "null",
+    "float32": "float",
+    "float64": "double",
+    "number": "double",
+}
+
+
+def suggest_types(written: str, known: Iterable[str]) -> list[str]:
+    """What an unknown type name probably meant: a primitive (`String`, `integer`, `str`), or
+    defined types with the same (or a close) short name."""
+    short = written.rpartition(".")[2]
+    lower = short.lower()
+    if "." not in written:
+        if lower in m.PRIMITIVES:
+            return [lower]
+        if lower in _PRIMITIVE_SYNONYMS:
+            return [_PRIMITIVE_SYNONYMS[lower]]
+    by_short: dict[str, list[str]] = {}
+    for name in known:
+        by_short.setdefault(name.rpartition(".")[2], []).append(name)
+    if short in by_short:
+        return sorted(by_short[short])
+    folded = sorted(n for s, names in by_short.items() if s.lower() == lower for n in names)
+    if folded:
+        return folded
+    close = difflib.get_close_matches(short, list(by_short), n=3, cutoff=0.8)
+    return sorted(n for s in close for n in by_short[s])
+
+
+def _reading_order(error: InputError, files: dict[str, int]) -> tuple[int, list[tuple[int, str]]]:
+    """Errors by file, then by place in the file (`/fields/2` before `/fields/10`)."""
+    steps = [(int(p), "") if p.isdigit() else (-1, p) for p in error.path.split("/")]
+    return files.get(error.file or "", len(files)), steps
+
+
+def _resolved(t: m.Type) -> bool:
+    """Whether every name `t` uses (through references too) was resolved."""
+    seen: set[int] = set()
+    stack: list[m.Type | m.Named] = [t]
+    while stack:
+        for node in m.walk(stack.pop()):
+            if isinstance(node, m.Ref):
+                if node.target is None:
+                    return False
+                if id(node.target) not in seen:
+                    seen.add(id(node.target))
+                    stack.append(node.target)
+    return True
 
 
 def _union_key(t: m.Type) -> str:

@@ -80,12 +80,12 @@ def check_against(config: Config, schemas: m.SchemaSet, ref: str = "HEAD") -> Ch
             revisions = history
         else:
             revisions = [at_ref]
-        report.subjects.append(_check_subject(spec, revisions, report))
+        report.subjects.append(_check_subject(spec, revisions, report, config.union_defaults))
     return report
 
 
 def _check_subject(
-    spec: SubjectSchema, revisions: list[_Specs], report: CheckReport
+    spec: SubjectSchema, revisions: list[_Specs], report: CheckReport, union_defaults: str
 ) -> SubjectCheck:
     previous: list[tuple[str, Any]] = []
     for rev in revisions:
@@ -106,7 +106,9 @@ def _check_subject(
     if previous[-1][1] == spec.schema and not spec.level.endswith("_TRANSITIVE"):
         check.status = "unchanged"
         return check
-    result = check_level(spec.schema, [schema for _, schema in previous], spec.level)
+    result = check_level(
+        spec.schema, [schema for _, schema in previous], spec.level, union_defaults=union_defaults
+    )
     if result.compatible:
         check.status = "unchanged" if previous[-1][1] == spec.schema else "compatible"
     else:

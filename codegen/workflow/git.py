@@ -66,6 +66,7 @@ class Repository:
     root: Path
     rel: str
     notes: list[str] = field(default_factory=list)  # skipped commits and the like
+    union_defaults: str = "first-branch"  # the working tree's rule, for every revision
     _by_tree: dict[tuple[tuple[str, str], ...], m.SchemaSet | None] = field(default_factory=dict)
     _blobs: dict[str, str] = field(default_factory=dict)
 
@@ -102,7 +103,8 @@ class Repository:
         if files:
             try:
                 schemas = load_sources(
-                    (Path(f"{label}:{path}"), self._blobs[sha]) for path, sha in files
+                    ((Path(f"{label}:{path}"), self._blobs[sha]) for path, sha in files),
+                    union_defaults=self.union_defaults,
                 )
             except InputErrors as e:
                 first = e.errors[0].describe() if e.errors else ""
@@ -148,4 +150,4 @@ def open_repository(config: Config, command: str = "avrobind check") -> Reposito
         raise GitError(
             f"the schema directory {config.schemas} is outside the git repository {root}"
         ) from None
-    return Repository(Git(root), root, rel)
+    return Repository(Git(root), root, rel, union_defaults=config.union_defaults)

@@ -35,6 +35,7 @@ from codegen.runtime.errors import SubjectNotFoundError, VersionNotFoundError
 from codegen.runtime.registry import AsyncSchemaRegistryClient, RegisteredSchema
 from codegen.schema import forms
 from codegen.schema.loader import discover, load_sources
+from codegen.workflow.deadline import Deadline
 from codegen.workflow.files import write_atomic
 from codegen.workflow.lock import (
     REFERENCE,
@@ -117,12 +118,20 @@ def plan_pull(
     schemas_dir: Path,
     patterns: Sequence[str],
     version: str = LATEST,
+    *,
+    union_defaults: str = "first-branch",
+    deadline: Deadline | None = None,
 ) -> PullPlan:
-    """Steps 1-3 (see the module docstring) on a fresh event loop; the client is closed after."""
+    """Steps 1-3 (see the module docstring) on a fresh event loop; the client is closed after.
+
+    `deadline` bounds the registry part (its hooks should be the client's event hooks).
+    """
 
     async def main() -> PullPlan:
         async with client:
-            return await _Planner(client, lock, out_dir, schemas_dir).plan(patterns, version)
+            planner = _Planner(client, lock, out_dir, schemas_dir, union_defaults)
+            work = planner.plan(patterns, version)
+            return await (deadline.run(work) if deadline is not None else work)
 
     return asyncio.run(main())
 
@@ -139,8 +148,14 @@ def apply(plan: PullPlan) -> None:
 
 class _Planner:
     def __init__(
-        self, client: AsyncSchemaRegistryClient, lock: Lock, out_dir: Path, schemas_dir: Path
+        self,
+        client: AsyncSchemaRegistryClient,
+        lock: Lock,
+        out_dir: Path,
+        schemas_dir: Path,
+        union_defaults: str = "first-branch",
     ) -> None:
+        self.union_defaults = union_defaults
         self.client = client
         self.schemas = RegistrySchemas(client)
         self.lock = lock
@@ -280,7 +295,7 @@ class _Planner:
                 if resolved not in pulled and resolved not in dropped:
                     sources[resolved] = None
         try:
-            load_sources(sorted(sources.items()))
+            load_sources(sorted(sources.items()), union_defaults=self.union_defaults)
         except InputErrors as e:
             raise InputErrors(
                 [*e.errors, PullError("the pulled schemas would not load; nothing was written")]

@@ -40,6 +40,7 @@ from codegen.runtime.registry import AsyncSchemaRegistryClient, SchemaReference
 from codegen.schema import model as m
 from codegen.schema.compat import check_level
 from codegen.subjects import SubjectSchema, explain, without_field_names
+from codegen.workflow.deadline import Deadline
 from codegen.workflow.locate import locate, message_finding
 from codegen.workflow.registry_schemas import RegistrySchemas
 from codegen.workflow.report import Finding
@@ -158,12 +159,18 @@ def run_sync(
     *,
     dry_run: bool = False,
     concurrency: int = CONCURRENCY,
+    union_defaults: str = "first-branch",
+    deadline: Deadline | None = None,
 ) -> SyncResult:
-    """Run `sync` to completion on a fresh event loop (the client is closed afterwards)."""
+    """Run `sync` to completion on a fresh event loop (the client is closed afterwards).
+
+    `deadline` bounds the whole run (its hooks should be the client's event hooks).
+    """
 
     async def main() -> SyncResult:
         async with client:
-            return await Sync(client, concurrency).run(specs, dry_run=dry_run)
+            sync = Sync(client, concurrency, union_defaults=union_defaults)
+            return await sync.run(specs, dry_run=dry_run, deadline=deadline)
 
     return asyncio.run(main())
 
@@ -171,20 +178,30 @@ def run_sync(
 class Sync:
     """The sync of one run; the registry client must belong to the running event loop."""
 
-    def __init__(self, client: AsyncSchemaRegistryClient, concurrency: int = CONCURRENCY) -> None:
+    def __init__(
+        self,
+        client: AsyncSchemaRegistryClient,
+        concurrency: int = CONCURRENCY,
+        *,
+        union_defaults: str = "first-branch",
+    ) -> None:
         self.client = client
+        self.union_defaults = union_defaults  # the rule the offline check validates with
         self._gate = asyncio.Semaphore(concurrency)
         self._plans: dict[str, SubjectPlan] = {}
         self._schemas = RegistrySchemas(client)
         self._global_level: str | None = None
 
-    async def run(self, specs: Sequence[SubjectSchema], *, dry_run: bool) -> SyncResult:
+    async def run(
+        self, specs: Sequence[SubjectSchema], *, dry_run: bool, deadline: Deadline | None = None
+    ) -> SyncResult:
         """Plan, judge and (unless `dry_run`) apply; registry failures end in `exit_code` 3."""
         self._plans = {s.subject: SubjectPlan(s) for s in specs}
         plans = list(self._plans.values())
         result = SyncResult(self.client.config.urls[0], dry_run, plans)
         try:
-            await self._sync(result, dry_run)
+            work = self._sync(result, dry_run)
+            await (deadline.run(work) if deadline is not None else work)
         except IncompatibleSchemaError as e:
             # The registry disagreed when registering (see the module docstring).
             plan = self._plans.get(e.subject or "")
@@ -352,7 +369,12 @@ class Sync:
         for number in sorted(numbers):
             registered = await self._schemas.version(spec.subject, number)
             previous.append((f"version {number}", await self._schemas.expanded(registered)))
-        result = check_level(spec.schema, [schema for _, schema in previous], spec.level)
+        result = check_level(
+            spec.schema,
+            [schema for _, schema in previous],
+            spec.level,
+            union_defaults=self.union_defaults,
+        )
         plan.checked.append("offline")
         if not result.compatible:
             plan.compatible = False

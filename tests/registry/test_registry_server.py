@@ -132,29 +132,6 @@ def test_unknown_schema_id_after_restart_still_404(
     server.terminate()
 
 
-def test_unusable_data_file_fails_with_a_message(tmp_path: Path) -> None:
-    not_a_db = tmp_path / "garbage.db"
-    not_a_db.write_text("this is not sqlite\n" * 100)
-    done = subprocess.run(  # noqa: PLW1510  (the exit code is asserted below)
-        [
-            sys.executable,
-            "-m",
-            "codegen",
-            "registry",
-            "serve",
-            "--port",
-            "0",
-            "--data",
-            str(not_a_db),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert done.returncode != 0
-    assert str(not_a_db) in done.stderr and "database" in done.stderr
-
-
 def test_python_dash_m_codegen_registry_server_is_the_serve_command() -> None:
     done = subprocess.run(  # noqa: PLW1510  (the exit code is asserted below)
         [sys.executable, "-m", "codegen.registry_server", "--help"],

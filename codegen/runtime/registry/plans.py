@@ -250,7 +250,7 @@ class Plans:
     # -- decoding
 
     def _shape_error(self, call: Call, reply: Reply, problem: str) -> RegistryResponseError:
-        body = self._redact(excerpt(json.dumps(reply.data)))
+        body = excerpt(self._redact(json.dumps(reply.data, ensure_ascii=False)))
         return RegistryResponseError(
             f"schema registry answered {call.method} {reply.url} with unexpected JSON "
             f"({problem}): {body!r}",
@@ -472,7 +472,8 @@ class Plans:
             return CompatibilityResult(True, ())
         compatible = self._field(call, reply, "is_compatible", bool)
         raw = reply.data.get("messages") or []
-        messages = tuple(str(m) for m in raw) if isinstance(raw, list) else (str(raw),)
+        raw = raw if isinstance(raw, list) else [raw]
+        messages = tuple(self._redact(str(m)) for m in raw)
         return CompatibilityResult(compatible, messages)
 
     def _get_setting_plan(

@@ -15,10 +15,12 @@ there" ``Reply``.
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import json
 import logging
 import random
+import re
 import ssl
 import time
 from collections.abc import Generator, Mapping
@@ -52,6 +54,22 @@ _T = TypeVar("_T")
 _RETRYABLE_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
 _NOT_SENT: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _NOT_IDEMPOTENT: Final = "not retried: resending it could repeat an operation that took effect"
+# The value of an Authorization header, whoever's credentials it carries (see `_masked`).
+_AUTH_VALUE: Final = re.compile(r"\b(Basic|Bearer)(\s+)([A-Za-z0-9+/=._~-]{4,})", re.IGNORECASE)
+
+
+def _masked(match: re.Match[str]) -> str:
+    """``Basic <base64 of user:password>`` or ``Bearer <token>`` masked; words such as
+    "Basic authentication" left alone."""
+    scheme, space, value = match.groups()
+    if scheme.lower() == "basic":
+        try:
+            secret = b":" in base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
+        except ValueError:
+            secret = False
+    else:
+        secret = len(value) >= 16 or any(c.isdigit() or c in "+/=._~-" for c in value)
+    return f"{scheme}{space}***" if secret else match.group(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,10 +195,11 @@ class Transport:
         return failure
 
     def redact(self, text: str) -> str:
-        """``text`` with every configured secret replaced by ``***``."""
+        """``text`` with every configured secret, and any ``Basic``/``Bearer`` credential
+        (as an echoed ``Authorization`` header shows it), replaced by ``***``."""
         for secret in self._secrets:
             text = text.replace(secret, "***")
-        return text
+        return _AUTH_VALUE.sub(_masked, text)
 
     # -- attempt bookkeeping
 
@@ -291,7 +310,7 @@ class Transport:
             )
         code, message, is_json = self._error_body(response)
         if status in _RETRYABLE_STATUSES:
-            reason = f"HTTP {status} {response.reason_phrase}".rstrip()
+            reason = f"HTTP {status} {self.redact(response.reason_phrase)}".rstrip()
             if code is not None:
                 reason += f", error {code}"
             if message:
@@ -321,7 +340,7 @@ class Transport:
         except ValueError:
             return None, None, False
         if not isinstance(data, dict):
-            return None, self.redact(excerpt(json.dumps(data))), True
+            return None, excerpt(self.redact(json.dumps(data, ensure_ascii=False))), True
         raw_code = data.get("error_code")
         code = raw_code if isinstance(raw_code, int) and not isinstance(raw_code, bool) else None
         raw_message = data.get("message")
@@ -334,7 +353,7 @@ class Transport:
         self, call: Call, base: str, url: str, response: httpx.Response, expected: str
     ) -> RegistryResponseError:
         content_type = response.headers.get("Content-Type")
-        body = self.redact(excerpt(response.text[:2000]))
+        body = excerpt(self.redact(response.text)[:2000])  # redacted before it is cut
         return RegistryResponseError(
             f"schema registry at {base} answered {call.method} {url} with HTTP "
             f"{response.status_code} and a body that is not JSON ({expected}; got "

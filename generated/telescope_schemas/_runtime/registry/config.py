@@ -4,6 +4,8 @@ authentication it implies. Every error names the argument or variable; none show
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import ssl
 from collections.abc import Generator, Mapping, Sequence
@@ -313,11 +315,13 @@ class RegistryConfig:
         environ: Mapping[str, str] | None = None,
         url: str | Sequence[str] | None = None,
         default_url: str | None = None,
+        url_label: str | None = None,
     ) -> RegistryConfig:
         """Read the configuration from ``{prefix}URL``, ``{prefix}USERNAME``... (see module doc).
 
         ``url`` (an explicit choice) wins over ``{prefix}URL``; ``default_url`` is used when
-        neither is set. Empty variables count as unset.
+        neither is set. Empty variables count as unset. Errors about a ``url`` or
+        ``default_url`` name it ``url_label`` (say ``--registry``), else ``url``.
         """
         env = os.environ if environ is None else environ
         labels = {
@@ -343,6 +347,8 @@ class RegistryConfig:
         chosen = url if url is not None else (get("url") or default_url)
         if chosen is None:
             raise RegistryConfigError(f"{labels['url']} is not set")
+        if url is not None or get("url") is None:
+            labels["url"] = url_label or "url"  # the URL did not come from {prefix}URL
         verify_text = (get("verify") or "true").strip().lower()
         if verify_text not in _TRUE | _FALSE:
             raise RegistryConfigError(
@@ -407,10 +413,23 @@ class RegistryConfig:
         return context
 
     def secrets(self) -> tuple[str, ...]:
-        """Credential strings that must never be shown (used to scrub messages)."""
-        found = [s for s in (self.password, self.token, self.key_password) if s]
+        """Credential strings that must never be shown (used to scrub messages).
+
+        Besides the credentials themselves: the base64 text of an ``Authorization: Basic``
+        header (and of each credential), and the extra headers' values, in the forms a
+        registry or proxy that echoes the request's headers would show them in.
+        """
+        plain = [s for s in (self.password, self.token, self.key_password) if s]
         if self.username and self.password:
-            found.append(f"{self.username}:{self.password}")
+            plain.append(f"{self.username}:{self.password}")
+        plain += [value for value in self.headers.values() if value]
+        found = set(plain)
+        for secret in plain:
+            raw = secret.encode("utf-8")
+            for encoded in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
+                text = encoded.decode("ascii")
+                found.update((text, text.rstrip("=")))
+            found.add(json.dumps(secret)[1:-1])  # as a JSON string shows it
         # A very short secret would blank out ordinary words; those are too weak to matter.
         # Longest first, so "user:password" is masked whole rather than as "user:***".
         return tuple(sorted((s for s in found if len(s) >= 3), key=len, reverse=True))
