@@ -15,6 +15,7 @@ import os
 import tokenize
 
 import black
+from black._width_table import WIDTH_TABLE
 from black.strings import char_width
 
 LINE = 88
@@ -47,20 +48,36 @@ def format_all(sources: list[tuple[str, str]]) -> list[str]:
         return list(pool.map(_format_code_args, sources, chunksize=chunksize))
 
 
-class _CharWidths(dict[str, int]):
-    """black's `char_width` of each character, remembered (it is a search per character)."""
-
-    def __missing__(self, char: str) -> int:
-        self[char] = width = char_width(char)
-        return width
+class _ZeroWidthError(Exception):
+    pass
 
 
-_CHAR_WIDTHS = _CharWidths()
+class _Extra(dict[int, str | None]):
+    """`str.translate` table: a character to `char_width - 1` marks (none: most characters).
+
+    Filled on first use of each character (`char_width` is a search per character)."""
+
+    def __missing__(self, code: int) -> str | None:
+        char_w = char_width(chr(code))
+        if char_w < 1:
+            raise _ZeroWidthError  # (none in black's table today)
+        self[code] = extra = "x" * (char_w - 1) if char_w > 1 else None
+        return extra
+
+
+_EXTRA = _Extra()
+# Every character below this one is one column wide (the table lists the others).
+_NARROW_BELOW = chr(min(start for start, _, _ in WIDTH_TABLE))
 
 
 def width(text: str) -> int:
     """black's `str_width`: how wide a line is (East Asian wide characters count twice)."""
-    return len(text) if text.isascii() else sum(map(_CHAR_WIDTHS.__getitem__, text))
+    if text.isascii() or max(text) < _NARROW_BELOW:
+        return len(text)
+    try:
+        return len(text) + len(text.translate(_EXTRA))
+    except _ZeroWidthError:
+        return sum(map(char_width, text))
 
 
 @functools.lru_cache(maxsize=4096)

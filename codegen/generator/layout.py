@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import re
 
+from black.strings import char_width
+
 from codegen.generator import codecs
 from codegen.generator.formatting import LINE, black_keeps, format_all, width
 from codegen.generator.literals import docstring, string_literal
@@ -41,23 +43,77 @@ def schema_block(schemas: list[tuple[str, str]]) -> str:
     lines = ["_schema.register_schemas(", "    {"]
     for name, text in schemas:
         key = string_literal(name)
-        single = f"        {key}: {string_literal(text)},"
-        if width(single) <= LINE:
-            lines.append(single)
+        kinds = text.translate(_KINDS)
+        # `        {key}: {literal},` fits on its line?
+        if 11 + width(key) + _literal_width(text, kinds, 0, len(text)) <= LINE:
+            lines.append(f"        {key}: {string_literal(text)},")
             continue
         lines.append(f"        {key}: (")
-        pos, end = 0, len(text)
-        while pos < end:
-            size = min(end - pos, LINE - 14)
-            piece = string_literal(text[pos : pos + size])
-            while size > 1 and width(piece) > LINE - 12:
-                size = max(1, size * 3 // 4) if size > 8 else size - 1
-                piece = string_literal(text[pos : pos + size])
-            lines.append(f"            {piece}")
-            pos += size
+        lines += [f"            {piece}" for piece in _pieces(text, kinds)]
         lines.append("        ),")
     lines += ["    }", ")"]
     return "\n".join(lines) + "\n"
+
+
+_FIRST = LINE - 14  # characters a piece tries first
+_FITS = LINE - 12  # how wide a piece's literal may be (it is indented by 12)
+
+
+class _Kinds(dict[int, str]):
+    """`str.translate` table: a character to its kind, as far as a literal's width goes: `n`
+    (one column, as it is), `W` (two columns, as it is), a quote or backslash (escaped), `X`
+    (anything else: measured on its literal). Filled on first use of each character."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        if char in "'\"\\":
+            kind = char
+        elif not char.isprintable():
+            kind = "X"
+        else:
+            kind = {1: "n", 2: "W"}.get(char_width(char), "X")
+        self[code] = kind
+        return kind
+
+
+_KINDS = _Kinds()
+_PLAIN = re.compile("n+")
+
+
+def _pieces(text: str, kinds: str) -> list[str]:
+    """The literals a long schema is split into: `_FIRST` characters each, fewer (a quarter
+    less at a time, then one less) while the literal is too wide.
+
+    Linear in `text` (a doc may be megabytes long): the width of a piece's literal is counted
+    on `kinds` (`text.translate(_KINDS)`), and a run of plain characters is cut without
+    measuring.
+    """
+    out: list[str] = []
+    pos, end = 0, len(text)
+    while pos < end:
+        plain = _PLAIN.match(kinds, pos)
+        if plain is not None and plain.end() - pos >= _FIRST:
+            stop = pos + (plain.end() - pos) // _FIRST * _FIRST
+            out += [f'"{text[i : i + _FIRST]}"' for i in range(pos, stop, _FIRST)]
+            pos = stop
+            continue
+        size = min(end - pos, _FIRST)
+        while size > 1 and _literal_width(text, kinds, pos, pos + size) > _FITS:
+            size = max(1, size * 3 // 4) if size > 8 else size - 1
+        out.append(string_literal(text[pos : pos + size]))
+        pos += size
+    return out
+
+
+def _literal_width(text: str, kinds: str, start: int, stop: int) -> int:
+    """`width(string_literal(text[start:stop]))`, counted: the literal escapes backslashes and
+    the quote it is enclosed in (`string_literal`), and wide characters take two columns."""
+    if kinds.count("X", start, stop):
+        return width(string_literal(text[start:stop]))
+    singles, doubles = kinds.count("'", start, stop), kinds.count('"', start, stop)
+    escaped = singles if doubles and (not singles or doubles > singles) else doubles
+    wide, backslashes = kinds.count("W", start, stop), kinds.count("\\", start, stop)
+    return 2 + stop - start + wide + backslashes + escaped
 
 
 # -- statements black would leave alone ---------------------------------------------------------
