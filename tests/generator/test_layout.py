@@ -71,8 +71,18 @@ def test_literals_are_what_black_and_the_old_escaping_give(text: str) -> None:
     assert formatting.width(text) == str_width(text)
 
 
+# Long runs of characters a literal holds as they are (cut without measuring), printable text
+# with a few quotes, backslashes and wide characters (measured by counting them), and tricky
+# text (measured on its literal).
+_PLAIN_RUNS = st.text(st.sampled_from("ab Z.é-"), min_size=60, max_size=400)
+_PRINTABLE = st.text(st.sampled_from("a" * 12 + " " * 4 + "'\"\\漢é"), min_size=40, max_size=300)
+_SCHEMA_TEXT = _TRICKY | st.lists(_PLAIN_RUNS | _PRINTABLE | _TRICKY, min_size=1, max_size=6).map(
+    "".join
+)
+
+
 @settings(max_examples=150)
-@given(texts=st.lists(_TRICKY, max_size=3))
+@given(texts=st.lists(_SCHEMA_TEXT, max_size=3))
 def test_schema_block_is_the_old_one(texts: list[str]) -> None:
     schemas = [(f"ns.T{i}", text * 3) for i, text in enumerate(texts)]
     assert layout.schema_block(schemas) == reference_layout.schema_block(schemas)
