@@ -123,7 +123,9 @@ def subject_name(strategy: str, topic: str, role: str, codec: Codec[Any]) -> str
         return codec.name
     if strategy == "topic-record":
         return f"{topic}-{codec.name}"
-    raise ValueError(f"subject_strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
+    raise ValueError(
+        f"subject_strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}"
+    )
 
 
 # --- what a topic holds ---------------------------------------------------------------------
@@ -143,7 +145,9 @@ class TopicSpec(Generic[K, V]):
     value: Codec[V]
     key: Codec[K] | RawKey[K] | None = None
     subject_strategy: str = "topic"
-    registry_url: str | None = None  # the configured default (AVROBIND_REGISTRY_URL wins)
+    registry_url: str | None = (
+        None  # the configured default (AVROBIND_REGISTRY_URL wins)
+    )
     tombstones: bool = False
 
     def subject(self, role: str, strategy: str | None = None) -> str | None:
@@ -190,7 +194,12 @@ class _SubjectBase(Generic[T]):
     """Framing and caches of one codec under one subject; no I/O (the subclasses do it)."""
 
     def __init__(
-        self, codec: Codec[T], subject: str, *, auto_register: bool = True, field: str = "value"
+        self,
+        codec: Codec[T],
+        subject: str,
+        *,
+        auto_register: bool = True,
+        field: str = "value",
     ) -> None:
         self.codec = codec
         self.subject = subject
@@ -212,9 +221,7 @@ class _SubjectBase(Generic[T]):
         return self._schema_id
 
     def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}({self.subject!r}, {self.codec!r}, schema_id={self._schema_id})"
-        )
+        return f"{type(self).__name__}({self.subject!r}, {self.codec!r}, schema_id={self._schema_id})"
 
     def _set_schema_id(self, schema_id: int) -> int:
         self._header = header(schema_id)
@@ -290,7 +297,9 @@ class _SubjectBase(Generic[T]):
                         ),
                         subject=reg.name,
                     )
-                ref = done[reg.name] = SchemaReference(reg.name, reg.name, found.version)
+                ref = done[reg.name] = SchemaReference(
+                    reg.name, reg.name, found.version
+                )
             refs.append(ref)
         return tuple(refs)
 
@@ -345,7 +354,9 @@ class _SubjectBase(Generic[T]):
                 schema_id=schema_id,
                 field=self.field,
             )
-        reason = str(exc) if isinstance(exc, DecodeError) else f"{type(exc).__name__}: {exc}"
+        reason = (
+            str(exc) if isinstance(exc, DecodeError) else f"{type(exc).__name__}: {exc}"
+        )
         return DeserializationError(
             f"cannot decode the Avro body as {self.codec.name} (schema id {schema_id}): {reason}",
             schema_id=schema_id,
@@ -373,7 +384,9 @@ class _SubjectBase(Generic[T]):
             if named:
                 # The schema names types of its references. fastavro cannot resolve such a
                 # writer against a reader that defines them inline: define each at first use.
-                parsed = fastavro.parse_schema(source, named_schemas=dict(named), _force=True)
+                parsed = fastavro.parse_schema(
+                    source, named_schemas=dict(named), _force=True
+                )
                 source = inline_first_use(parsed, named)
             writer = fastavro.parse_schema(source, _write_hint=True, _force=True)
             same = to_parsing_canonical_form(writer) == self.codec.canonical
@@ -385,7 +398,9 @@ class _SubjectBase(Generic[T]):
                 field=self.field,
             ) from exc
         # The same binary layout needs no resolution.
-        read = self.codec.reader if same else partial(self.codec.resolve_at, writer=writer)
+        read = (
+            self.codec.reader if same else partial(self.codec.resolve_at, writer=writer)
+        )
 
         return self._remember(schema_id, read)
 
@@ -397,7 +412,9 @@ def _as_bytes(data: Any) -> bytes:
 
 
 def _add_named(schema: str, named: dict[str, Any]) -> None:
-    fastavro.parse_schema(fastavro_view(json.loads(schema)), named_schemas=named, _force=True)
+    fastavro.parse_schema(
+        fastavro_view(json.loads(schema)), named_schemas=named, _force=True
+    )
 
 
 class SubjectSerde(_SubjectBase[T]):
@@ -464,7 +481,10 @@ class SubjectSerde(_SubjectBase[T]):
         return self._add_writer(info, named)
 
     def _load_references(
-        self, refs: Iterable[SchemaReference], named: dict[str, Any], seen: set[tuple[str, int]]
+        self,
+        refs: Iterable[SchemaReference],
+        named: dict[str, Any],
+        seen: set[tuple[str, int]],
     ) -> None:
         for ref in refs:
             if (ref.subject, ref.version) in seen:
@@ -512,7 +532,9 @@ class AsyncSubjectSerde(_SubjectBase[T]):
     def serialize_now(self, value: T) -> bytes:
         """``serialize`` without I/O, once ``register`` has run."""
         if self._schema_id is None:
-            raise RuntimeError(f"the schema of subject {self.subject!r} is not registered yet")
+            raise RuntimeError(
+                f"the schema of subject {self.subject!r} is not registered yet"
+            )
         return self._encode(value)
 
     async def deserialize(self, data: bytes) -> T:
@@ -535,7 +557,10 @@ class AsyncSubjectSerde(_SubjectBase[T]):
         return self._add_writer(info, named)
 
     async def _load_references(
-        self, refs: Iterable[SchemaReference], named: dict[str, Any], seen: set[tuple[str, int]]
+        self,
+        refs: Iterable[SchemaReference],
+        named: dict[str, Any],
+        seen: set[tuple[str, int]],
     ) -> None:
         for ref in refs:
             if (ref.subject, ref.version) in seen:
@@ -563,14 +588,20 @@ class _TopicSerdeBase(Generic[K, V]):
 
     spec: TopicSpec[K, V]
     raw_key: RawKey[K] | None  # keys written by Kafka's own serializers (no subject)
-    _TOMBSTONES: ClassVar[bool] = False  # True: the class types deserialize(None) -> None
+    _TOMBSTONES: ClassVar[bool] = (
+        False  # True: the class types deserialize(None) -> None
+    )
 
-    def _setup_spec(self, spec: TopicSpec[K, V] | None, subject_strategy: str | None) -> None:
+    def _setup_spec(
+        self, spec: TopicSpec[K, V] | None, subject_strategy: str | None
+    ) -> None:
         chosen = spec if spec is not None else getattr(type(self), "SPEC", None)
         if chosen is None:
             raise TypeError(f"{type(self).__name__} needs a TopicSpec (spec=...)")
         if self._TOMBSTONES and not chosen.tombstones:
-            raise ValueError(f"{type(self).__name__} needs a TopicSpec with tombstones=True")
+            raise ValueError(
+                f"{type(self).__name__} needs a TopicSpec with tombstones=True"
+            )
         strategy = subject_strategy or chosen.subject_strategy
         if strategy not in STRATEGIES:
             raise ValueError(
@@ -615,14 +646,21 @@ class TopicSerde(_TopicSerdeBase[K, V]):
     ) -> None:
         self._setup_spec(spec, subject_strategy)
         if isinstance(registry, AsyncSchemaRegistryClient):
-            raise TypeError("TopicSerde needs a SchemaRegistryClient, not the async client")
+            raise TypeError(
+                "TopicSerde needs a SchemaRegistryClient, not the async client"
+            )
         if isinstance(registry, SchemaRegistryClient):
             self.registry, self._owns_registry = registry, False
         else:
-            config = registry_config(schema_registry_url, registry, self.spec.registry_url)
+            config = registry_config(
+                schema_registry_url, registry, self.spec.registry_url
+            )
             self.registry, self._owns_registry = SchemaRegistryClient(config), True
         self.value: SubjectSerde[V] = SubjectSerde(
-            self.spec.value, self.value_subject, self.registry, auto_register=auto_register
+            self.spec.value,
+            self.value_subject,
+            self.registry,
+            auto_register=auto_register,
         )
         self.key: SubjectSerde[K] | None = None
         if isinstance(self.spec.key, Codec) and self.key_subject is not None:
@@ -682,9 +720,7 @@ class TopicSerde(_TopicSerdeBase[K, V]):
         self.close()
 
     def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(topic={self.topic!r}, key={self.key!r}, value={self.value!r})"
-        )
+        return f"{type(self).__name__}(topic={self.topic!r}, key={self.key!r}, value={self.value!r})"
 
 
 class TombstoneTopicSerde(TopicSerde[K, V]):
@@ -726,10 +762,15 @@ class AsyncTopicSerde(_TopicSerdeBase[K, V]):
         if isinstance(registry, AsyncSchemaRegistryClient):
             self.registry, self._owns_registry = registry, False
         else:
-            config = registry_config(schema_registry_url, registry, self.spec.registry_url)
+            config = registry_config(
+                schema_registry_url, registry, self.spec.registry_url
+            )
             self.registry, self._owns_registry = AsyncSchemaRegistryClient(config), True
         self.value: AsyncSubjectSerde[V] = AsyncSubjectSerde(
-            self.spec.value, self.value_subject, self.registry, auto_register=auto_register
+            self.spec.value,
+            self.value_subject,
+            self.registry,
+            auto_register=auto_register,
         )
         self.key: AsyncSubjectSerde[K] | None = None
         if isinstance(self.spec.key, Codec) and self.key_subject is not None:
@@ -793,6 +834,4 @@ class AsyncTopicSerde(_TopicSerdeBase[K, V]):
         await self.aclose()
 
     def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(topic={self.topic!r}, key={self.key!r}, value={self.value!r})"
-        )
+        return f"{type(self).__name__}(topic={self.topic!r}, key={self.key!r}, value={self.value!r})"

@@ -39,7 +39,16 @@ R = TypeVar("R", bound=AvroRecord)
 E = TypeVar("E", bound=AvroEnum)
 M = TypeVar("M", bound=AvroModel)
 
-_PRIMITIVES: Final = ("null", "boolean", "int", "long", "float", "double", "bytes", "string")
+_PRIMITIVES: Final = (
+    "null",
+    "boolean",
+    "int",
+    "long",
+    "float",
+    "double",
+    "bytes",
+    "string",
+)
 
 
 @dataclass(frozen=True)
@@ -70,7 +79,9 @@ class Codec(Generic[T]):
 
     registration: Registration | None = None
 
-    def __init__(self, schema: str | None = None, registration: Registration | None = None) -> None:
+    def __init__(
+        self, schema: str | None = None, registration: Registration | None = None
+    ) -> None:
         if schema is not None:
             self.__dict__["schema"] = schema
         if registration is not None:
@@ -139,7 +150,9 @@ class Codec(Generic[T]):
         return f"{type(self).__name__}({self.name})"
 
 
-def _from_stream(read: Callable[..., T], data: bytes, pos: int, *args: Any) -> tuple[T, int]:
+def _from_stream(
+    read: Callable[..., T], data: bytes, pos: int, *args: Any
+) -> tuple[T, int]:
     """Run a stream reader (fastavro) on ``data`` from ``pos``.
 
     A reader that runs out of input fails in many ways (EOFError, IndexError,
@@ -168,7 +181,8 @@ def _read(buf: io.BytesIO, writer: Any, reader: Any = None, named: bool = False)
 
 def _missing_fields(writer: Any, reader: Any) -> dict[str, Any] | None:
     """`{name: MISSING}` for the reader's fields the writer lacks (see `RecordCodec._projection`),
-    or None when the two records differ in any other way (renamed, retyped or aliased fields)."""
+    or None when the two records differ in any other way (renamed, retyped or aliased fields).
+    """
     if not (isinstance(writer, dict) and isinstance(reader, dict)):
         return None
     if writer.get("type") != "record" or reader.get("type") != "record":
@@ -190,7 +204,10 @@ def _missing_fields(writer: Any, reader: Any) -> dict[str, Any] | None:
             used += _names_used(f["type"])
     # Equal text is not enough where a field names a type defined elsewhere: that definition
     # must be the same on both sides too (and the record itself, if recursive, is not).
-    w_named, r_named = writer.get("__named_schemas", {}), reader.get("__named_schemas", {})
+    w_named, r_named = (
+        writer.get("__named_schemas", {}),
+        reader.get("__named_schemas", {}),
+    )
     seen: set[str] = set()
     while used:
         name = used.pop()
@@ -273,7 +290,9 @@ class RecordCodec(_ClassCodec[R]):
     def encode(self, value: R, prefix: bytes = b"") -> bytes:
         """The generated encoder (no fastavro, no intermediate dict)."""
         if type(value) is not self.cls and not isinstance(value, self.cls):
-            raise WrongTypeError(f"expected {self.cls.__name__}, got {type(value).__name__}")
+            raise WrongTypeError(
+                f"expected {self.cls.__name__}, got {type(value).__name__}"
+            )
         buf = bytearray(prefix)
         try:
             value.__avro_write__(buf)
@@ -311,9 +330,13 @@ class RecordCodec(_ClassCodec[R]):
         missing = self._projection(writer)
         if missing is None:
             reader = self.cls.resolution_schema()
-            datum: Any = fastavro.schemaless_reader(buf, writer, reader, return_named_type=True)
+            datum: Any = fastavro.schemaless_reader(
+                buf, writer, reader, return_named_type=True
+            )
         else:
-            datum = fastavro.schemaless_reader(buf, writer, None, return_named_type=True)
+            datum = fastavro.schemaless_reader(
+                buf, writer, None, return_named_type=True
+            )
             datum.update(missing)
         return self.cls.from_avro(datum)
 
@@ -405,7 +428,9 @@ class PlainCodec(Codec[Any]):
         types = _PLAIN_TYPES.get(kind) if isinstance(kind, str) else None
         if types is None or "logicalType" in self._node:
             return  # fastavro decides (logical types accept several Python types)
-        if not isinstance(value, types) or (kind in ("int", "long") and isinstance(value, bool)):
+        if not isinstance(value, types) or (
+            kind in ("int", "long") and isinstance(value, bool)
+        ):
             raise TypeError(
                 f"expected {types[0].__name__} for {self.name!r}, got {type(value).__name__}"
             )
@@ -425,7 +450,9 @@ class PlainCodec(Codec[Any]):
         return _read(buf, writer, self.parsed)
 
 
-def codec_for(schema: Any, registrations: Mapping[str, Registration] | None = None) -> Codec[Any]:
+def codec_for(
+    schema: Any, registrations: Mapping[str, Registration] | None = None
+) -> Codec[Any]:
     """The codec of a generated record or enum class, an ``AvroModel`` class, or a schema
     (JSON text such as ``'"string"'``, a primitive name such as ``"string"``, or a dict).
 
@@ -441,7 +468,9 @@ def codec_for(schema: Any, registrations: Mapping[str, Registration] | None = No
             return EnumCodec(schema)
         if issubclass(schema, AvroModel):
             return ModelCodec(schema)
-        raise TypeError(f"{schema.__name__} is not an Avro record, enum or AvroModel class")
+        raise TypeError(
+            f"{schema.__name__} is not an Avro record, enum or AvroModel class"
+        )
     if isinstance(schema, str) and schema in _PRIMITIVES:
         return PlainCodec(json.dumps(schema))
     if isinstance(schema, (str, Mapping)):

@@ -66,7 +66,9 @@ V = TypeVar("V")
 
 ON_ERROR: Final = ("raise", "skip", "dead_letter")
 ERROR_HEADER_PREFIX: Final = "avrobind.error."
-_FORBIDDEN_CONSUMER: Final = frozenset({"key_deserializer", "value_deserializer", "loop"})
+_FORBIDDEN_CONSUMER: Final = frozenset(
+    {"key_deserializer", "value_deserializer", "loop"}
+)
 # What the dead-letter producer takes over from the consumer's options (same cluster, same auth).
 _CONNECTION_OPTIONS: Final = (
     "client_id",
@@ -149,7 +151,9 @@ class AvroConsumer(_Lifecycle, Generic[K, V]):
         if on_error is None:
             on_error = "dead_letter" if dead_letter_topic else "raise"
         if on_error not in ON_ERROR:
-            raise ValueError(f"on_error must be one of {', '.join(ON_ERROR)}, got {on_error!r}")
+            raise ValueError(
+                f"on_error must be one of {', '.join(ON_ERROR)}, got {on_error!r}"
+            )
         if on_error == "dead_letter" and not dead_letter_topic:
             raise ValueError("on_error='dead_letter' needs dead_letter_topic='<topic>'")
         if on_error != "dead_letter" and dead_letter_topic:
@@ -286,7 +290,9 @@ class AvroConsumer(_Lifecycle, Generic[K, V]):
         """Move past the message that raised ``error`` (with ``on_error="raise"``): it counts
         as handled and is committed past, like a skipped one."""
         if error.topic != self.topic or error.partition is None or error.offset is None:
-            raise ValueError(f"{error!r} is not about a message of topic {self.topic!r}")
+            raise ValueError(
+                f"{error!r} is not about a message of topic {self.topic!r}"
+            )
         self._mark(error.partition, error.offset)
         self._rewind(error.partition, error.offset + 1)
         log.warning("skipping an undecodable message: %s", error)
@@ -295,7 +301,9 @@ class AvroConsumer(_Lifecycle, Generic[K, V]):
         """The partitions of the topic this consumer holds now (empty before the group join)."""
         if self._consumer is None:
             return set()
-        return {tp.partition for tp in self._consumer.assignment() if tp.topic == self.topic}
+        return {
+            tp.partition for tp in self._consumer.assignment() if tp.topic == self.topic
+        }
 
     async def committed(self, partition: int = 0) -> int | None:
         """The group's committed offset of a partition of the topic (None if none)."""
@@ -317,7 +325,9 @@ class AvroConsumer(_Lifecycle, Generic[K, V]):
     def _rewind(self, partition: int, offset: int) -> None:
         """Make ``offset`` the next message read from ``partition`` (it was not handled)."""
         tp = TopicPartition(self.topic, partition)
-        self._buffer = collections.deque(m for m in self._buffer if m.partition != partition)
+        self._buffer = collections.deque(
+            m for m in self._buffer if m.partition != partition
+        )
         consumer = self._consumer
         if consumer is not None:
             # Not assigned any more: whoever owns it starts from the committed offset.
@@ -381,11 +391,17 @@ class AvroConsumer(_Lifecycle, Generic[K, V]):
 
     async def _decode(self, message: Any) -> Record[K, V]:
         value = await self.serde.deserialize(message.value)  # None: a tombstone
-        key = None if message.key is None else await self.serde.deserialize_key(message.key)
+        key = (
+            None
+            if message.key is None
+            else await self.serde.deserialize_key(message.key)
+        )
         return Record(
             value=value,
             key=key,
-            headers=tuple((k, b"" if v is None else bytes(v)) for k, v in message.headers or ()),
+            headers=tuple(
+                (k, b"" if v is None else bytes(v)) for k, v in message.headers or ()
+            ),
             topic=message.topic,
             partition=message.partition,
             offset=message.offset,
@@ -403,17 +419,27 @@ class AvroConsumer(_Lifecycle, Generic[K, V]):
         }
         if exc.schema_id is not None:
             error_headers["schema_id"] = str(exc.schema_id)
-        headers = [(k, b"" if v is None else bytes(v)) for k, v in message.headers or ()]
-        headers += [(ERROR_HEADER_PREFIX + k, v.encode()) for k, v in error_headers.items()]
+        headers = [
+            (k, b"" if v is None else bytes(v)) for k, v in message.headers or ()
+        ]
+        headers += [
+            (ERROR_HEADER_PREFIX + k, v.encode()) for k, v in error_headers.items()
+        ]
         assert self._dlq is not None and self.dead_letter_topic is not None
         await self._dlq.send_and_wait(
             self.dead_letter_topic,
             message.value,
             key=message.key,
             headers=headers,
-            timestamp_ms=message.timestamp if message.timestamp and message.timestamp > 0 else None,
+            timestamp_ms=(
+                message.timestamp
+                if message.timestamp and message.timestamp > 0
+                else None
+            ),
         )
-        log.warning("sent an undecodable message to %s: %s", self.dead_letter_topic, exc)
+        log.warning(
+            "sent an undecodable message to %s: %s", self.dead_letter_topic, exc
+        )
 
     async def _commit_handled(self, consumer: Any) -> None:
         if self.group_id is None or not self._handled:
@@ -440,13 +466,16 @@ class AvroConsumer(_Lifecycle, Generic[K, V]):
         if consumer is not None:
             try:
                 await self._commit_handled(consumer)
-            except Exception as exc:  # noqa: BLE001 -- a failed commit only means redelivery
+            except Exception as exc:  # noqa: BLE001
+                # (A failed commit only means redelivery.)
                 log.warning("could not commit handled messages: %s", exc)
 
     async def _on_revoked(self, revoked: set[Any]) -> None:
         await self._commit_quietly()
         self._buffer = collections.deque(
-            m for m in self._buffer if TopicPartition(m.topic, m.partition) not in revoked
+            m
+            for m in self._buffer
+            if TopicPartition(m.topic, m.partition) not in revoked
         )
         if (
             self._inflight is not None

@@ -35,15 +35,21 @@ RegistryLike: TypeAlias = AsyncSchemaRegistryClient | RegistryConfig | str | Non
 _FORBIDDEN_PRODUCER: Final = frozenset({"key_serializer", "value_serializer", "loop"})
 
 
-def _check_options(target: Any, options: Mapping[str, Any], forbidden: frozenset[str]) -> None:
+def _check_options(
+    target: Any, options: Mapping[str, Any], forbidden: frozenset[str]
+) -> None:
     """Fail in the constructor, not at start(), on an option aiokafka would reject."""
     taken = sorted(forbidden & options.keys())
     if taken:
-        raise TypeError(f"{', '.join(taken)}: the Avro serde is built in; do not pass these")
+        raise TypeError(
+            f"{', '.join(taken)}: the Avro serde is built in; do not pass these"
+        )
     accepted = set(inspect.signature(target.__init__).parameters) - {"self", "topics"}
     unknown = sorted(set(options) - accepted)
     if unknown:
-        raise TypeError(f"unknown option(s) for {target.__name__}: {', '.join(unknown)}")
+        raise TypeError(
+            f"unknown option(s) for {target.__name__}: {', '.join(unknown)}"
+        )
 
 
 class _Lifecycle:
@@ -110,7 +116,9 @@ class AvroProducer(_Lifecycle, Generic[K, V]):
             subject_strategy=subject_strategy,
         )
         if self._TOMBSTONES and not self.serde.spec.tombstones:
-            raise ValueError(f"{type(self).__name__} needs a TopicSpec with tombstones=True")
+            raise ValueError(
+                f"{type(self).__name__} needs a TopicSpec with tombstones=True"
+            )
         self.topic = self.serde.topic
         self._options = {"bootstrap_servers": bootstrap_servers, **options}
         self._producer: Any = None
@@ -160,7 +168,9 @@ class AvroProducer(_Lifecycle, Generic[K, V]):
         """Send one value and wait until the broker has it; returns aiokafka's RecordMetadata."""
         producer = self._started()
         data, key_bytes = self._encode(value, key)
-        return await self._send(producer, data, key_bytes, headers, partition, timestamp_ms)
+        return await self._send(
+            producer, data, key_bytes, headers, partition, timestamp_ms
+        )
 
     async def _send(
         self,
@@ -182,7 +192,11 @@ class AvroProducer(_Lifecycle, Generic[K, V]):
         return await future
 
     async def _send_tombstone(
-        self, key: K, headers: Headers | None, partition: int | None, timestamp_ms: int | None
+        self,
+        key: K,
+        headers: Headers | None,
+        partition: int | None,
+        timestamp_ms: int | None,
     ) -> Any:
         """A message with ``key`` and no value: no schema, so no registry call."""
         spec = self.serde.spec
@@ -192,10 +206,14 @@ class AvroProducer(_Lifecycle, Generic[K, V]):
                 f"a {spec.value.name} (set tombstones = true for the topic, or tombstones=True)"
             )
         if key is None:
-            raise SerializationError("a tombstone deletes a key: send_tombstone needs one")
+            raise SerializationError(
+                "a tombstone deletes a key: send_tombstone needs one"
+            )
         producer = self._started()
         key_bytes = self.serde.serialize_key_now(key)
-        return await self._send(producer, None, key_bytes, headers, partition, timestamp_ms)
+        return await self._send(
+            producer, None, key_bytes, headers, partition, timestamp_ms
+        )
 
     async def send_batch(self, messages: Iterable[V | Message[K, V]]) -> list[Any]:
         """Send values (or ``Message``s) in order; waits for all; returns their RecordMetadata.
@@ -205,7 +223,9 @@ class AvroProducer(_Lifecycle, Generic[K, V]):
         producer = self._started()
         encoded = []
         for item in messages:
-            message: Message[K, V] = item if isinstance(item, Message) else Message(item)
+            message: Message[K, V] = (
+                item if isinstance(item, Message) else Message(item)
+            )
             data, key_bytes = self._encode(message.value, message.key)
             encoded.append((data, key_bytes, _headers(message.headers), message))
         futures = [

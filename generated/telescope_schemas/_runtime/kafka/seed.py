@@ -38,14 +38,17 @@ def _seed_spec(
         raise ValueError(f"key_format must be 'avro' or 'raw', got {key_format!r}")
     elif key_schema is not None:
         key = codec_for(key_schema, registrations)
-    return TopicSpec(topic, codec_for(cls, registrations), key, strategy, tombstones=tombstones)
+    return TopicSpec(
+        topic, codec_for(cls, registrations), key, strategy, tombstones=tombstones
+    )
 
 
 class KafkaAvroProducer(AvroProducer[Any, T]):
     """The seed's producer: ``KafkaAvroProducer[Cls](bootstrap_servers=..., schema_registry_url=...,
     topic=..., schema_class=Cls)``. Keys are raw (``str`` as UTF-8) unless ``key_schema`` is
     given (a class or a schema such as ``"string"``; with ``key_format="raw"`` a type name
-    written by Kafka's serializers). ``tombstones=True`` allows ``send_tombstone(key)``."""
+    written by Kafka's serializers). ``tombstones=True`` allows ``send_tombstone(key)``.
+    """
 
     # Generated subclasses set this with `references = true`: what `sync` registers per type.
     REGISTRATIONS: ClassVar[Mapping[str, Registration]] = {}
@@ -107,4 +110,6 @@ class KafkaAvroConsumer(AvroConsumer[Any, T]):
         spec = _seed_spec(
             topic, message_class, key_schema, key_format, subject_strategy, tombstones
         )
-        super().__init__(bootstrap_servers, schema_registry_url, group_id, spec=spec, **options)
+        super().__init__(
+            bootstrap_servers, schema_registry_url, group_id, spec=spec, **options
+        )
