@@ -61,6 +61,14 @@ def literal(value: str | bytes) -> str:
     return normalize_string_quotes(repr(value))
 
 
+def nested_conditional(expr: str, x: str) -> str:
+    """`expr` (an expression of `x`) ready to be the `else` part of a conditional expression:
+    parenthesized when it is one itself (`None if x is None else ...`, see `union_dec`), as
+    black and ruff split an unparenthesized nested one differently (neither would be stable
+    under the other)."""
+    return f"({expr})" if expr.startswith(f"None if {x} is None else ") else expr
+
+
 def formatted(lines: list[str], indent: int = BODY_INDENT) -> list[str]:
     """A function body as black formats it, once indented by `indent` (8: a method).
 

@@ -285,8 +285,9 @@ class _Planner:
                 # Read with another writer schema, a field the writer lacks is MISSING (fastavro
                 # would give its raw JSON default): it takes the Python default instead.
                 from_avro.append(f"x = datum[{codecs.literal(pf.avro_name)}]")
+                dec = codecs.nested_conditional(pf.dec_x, "x")
                 from_avro.append(
-                    f"o.{pf.attr} = {pf.default_value} if x is _schema.MISSING else {pf.dec_x}"
+                    f"o.{pf.attr} = {pf.default_value} if x is _schema.MISSING else {dec}"
                 )
         from_avro.append("return o")
         cls.spliced[f"{cls.name}.to_avro"] = codecs.formatted(
