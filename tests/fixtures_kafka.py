@@ -3,7 +3,8 @@
 Use from a conftest with `from tests.fixtures_kafka import *`.
 
 - `kafka_broker` (session): one in-memory tansu broker on a free 127.0.0.1 port; `.bootstrap`
-  (``"127.0.0.1:PORT"``), `.pid`, `.log()`. Stopped by its PID at the end of the session.
+  (``"127.0.0.1:PORT"``), `.pid`, `.log()`, `.kill()` (a crash). Stopped by its PID at the end
+  of the session.
 - `fresh_kafka_broker` (function): a broker for one test, for the generated classes' fixed
   topic names.
 - `unique_topic` / `unique_group` (function): names no other test uses.
@@ -13,9 +14,19 @@ Use from a conftest with `from tests.fixtures_kafka import *`.
 
 Tansu quirks the tests work around (never by weakening the product):
 - a consumer-group join takes about half of `session.timeout.ms` (or more when a member of the
-  same group just left), so test consumers use `GROUP_OPTIONS` (1 s sessions);
-- the high watermark is unreliable after a batched produce: tests count messages instead;
-- the idempotent/transactional producer is rejected: tests never enable it.
+  same group just left), so test consumers use `GROUP_OPTIONS` (aiokafka) or
+  `CONFLUENT_GROUP_OPTIONS` (confluent-kafka, librdkafka's names): 1 s sessions;
+- confluent-kafka consumers that `subscribe()` do see messages on tansu (assign() is not
+  needed). What looked like "subscribe sees nothing" is the join delay above with librdkafka's
+  default `session.timeout.ms` of 45 s: the first assignment arrives after about 23 s, past a
+  test's reading window. Measured with confluent-kafka 2.16: 23 s with the default session,
+  3 s with 6 s sessions, 1 s with 1 s sessions; `api.version.request`,
+  `broker.version.fallback` and `partition.assignment.strategy` (range, roundrobin,
+  cooperative-sticky) change nothing, nor does subscribing before the topic exists;
+- the high watermark is unreliable after a batched produce (a consumer group starting at
+  `"latest"` begins at a wrong offset): tests count messages and read from `"earliest"`;
+- the idempotent/transactional producer is rejected: tests never enable it (the classes pass
+  `enable_idempotence` / `"enable.idempotence"` through untouched).
 """
 
 from __future__ import annotations
@@ -35,6 +46,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 __all__ = [
+    "CONFLUENT_GROUP_OPTIONS",
     "GROUP_OPTIONS",
     "KafkaBroker",
     "committed_offsets",
@@ -48,6 +60,11 @@ __all__ = [
 
 # A group join on tansu takes ~1 s with these (see the module docstring).
 GROUP_OPTIONS: dict[str, Any] = {"session_timeout_ms": 1000, "heartbeat_interval_ms": 200}
+# The same for confluent-kafka (librdkafka's configuration names).
+CONFLUENT_GROUP_OPTIONS: dict[str, Any] = {
+    "session.timeout.ms": 1000,
+    "heartbeat.interval.ms": 200,
+}
 _START_TIMEOUT = 20.0
 
 
@@ -131,6 +148,13 @@ class KafkaBroker:
             return False
         finally:
             await admin.close()
+
+    def kill(self) -> None:
+        """SIGKILL: the broker is gone at once (a crash; `stop` lets tansu shut down, which
+        takes seconds while clients are connected)."""
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait(timeout=10)
 
     def stop(self) -> None:
         if self._proc.poll() is None:

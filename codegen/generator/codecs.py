@@ -18,7 +18,9 @@ right after they are set; every other temporary gets a fresh numbered name.
 
 from __future__ import annotations
 
-from typing import Protocol
+import json
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from black.strings import normalize_string_quotes
 
@@ -47,6 +49,15 @@ class CodeContext(Protocol):
         """Is the Python value `v` valid for branch `b` (as fastavro's validation decides)?"""
         ...
 
+    def function(self, key: str, params: str, returns: str, body: Callable[[], list[str]]) -> str:
+        """The name of a module-level function made once per `key`, `body()` its lines."""
+        ...
+
+
+# Arrays and maps nested deeper than this in one function are coded in a function of their own:
+# Python refuses more than 20 nested loops and `try` blocks in one function, and decoding one
+# level takes two (an array nested 11 deep is valid Avro).
+MAX_INLINE_DEPTH = 4
 
 # Method bodies are indented by 8; a body whose lines all fit is already formatted as black
 # would format it, and is spliced in after black ran on the rest (see render.py).
@@ -92,6 +103,27 @@ def _describe(u: m.Union) -> str:
     return text if len(text) <= 40 else f"a union of {len(parts)} branches"
 
 
+def type_key(t: m.Type) -> Any:
+    """A JSON value that is equal for types of the same structure (named types by name)."""
+    t = m.deref(t)
+    if isinstance(t, m.Named):
+        return t.fullname
+    if isinstance(t, m.Primitive):
+        return [
+            t.name,
+            t.logical.name if t.logical else None,
+            t.logical.precision if t.logical else 0,
+            t.logical.scale if t.logical else 0,
+        ]
+    if isinstance(t, m.Array):
+        return ["array", type_key(t.items)]
+    if isinstance(t, m.Map):
+        return ["map", type_key(t.values)]
+    if isinstance(t, m.Union):
+        return ["union", [type_key(b) for b in t.branches]]
+    raise TypeError(t)
+
+
 class RecordCodec:
     """Writes the encoder and decoder bodies of one record (lines without indentation)."""
 
@@ -103,6 +135,35 @@ class RecordCodec:
         self.attrs = attrs
         self.name = name
         self.counter = 0
+        self.depth = 0  # arrays and maps around the code being written, in this function
+
+    def local_hint(self, t: m.Type) -> str:
+        """The hint of a local variable: Any where a deep nesting makes it long (black would
+        spread it over one line per level)."""
+        hint = self.ctx.hint(t)
+        return hint if len(hint) <= 40 else f"{self.ctx.use('typing')}.Any"
+
+    def nested(self, direction: str, t: m.Array | m.Map) -> str | None:
+        """The function writing (or reading) a container nested too deep to code inline, or
+        None while it is not (then the caller codes it one level deeper)."""
+        if self.depth < MAX_INLINE_DEPTH:
+            return None
+        hint = self.local_hint(t)
+
+        def body() -> list[str]:
+            inner = RecordCodec(self.ctx, self.record, self.attrs, self.name)
+            out: list[str] = []
+            if direction == "write":
+                inner.enc(t, "x", out)
+                return out
+            inner.dec(t, "v", out)
+            out.append("return v, pos")
+            return ["size = len(data)", *out] if any("size" in x for x in out) else out
+
+        key = f"{direction}:{json.dumps(type_key(t))}"
+        if direction == "write":
+            return self.ctx.function(key, f"buf: bytearray, x: {hint}", "None", body)
+        return self.ctx.function(key, "data: bytes, pos: int", f"tuple[{hint}, int]", body)
 
     def tmp(self, prefix: str) -> str:
         self.counter += 1
@@ -175,7 +236,10 @@ class RecordCodec:
                 "else:",
                 f"    {c}.write_record(buf, {x}, {cls})",
             ]
+        elif isinstance(t, (m.Array, m.Map)) and (helper := self.nested("write", t)):
+            out.append(f"{helper}(buf, {x})")
         elif isinstance(t, m.Array):
+            self.depth += 1
             seq, item = x, self.tmp("v")
             out += [f"if type({x}) is not list:", f"    {x} = {c}.as_list({x})"]
             out.append(f"if {seq}:")
@@ -185,7 +249,9 @@ class RecordCodec:
             self.enc(t.items, item, inner)
             out += ["        " + line for line in inner]
             out.append("buf.append(0)")
+            self.depth -= 1
         elif isinstance(t, m.Map):
+            self.depth += 1
             mapping, key, value = x, self.tmp("k"), self.tmp("v")
             out += [f"if type({x}) is not dict:", f"    {x} = {c}.as_dict({x})"]
             out.append(f"if {mapping}:")
@@ -196,6 +262,7 @@ class RecordCodec:
             self.enc(t.values, value, inner)
             out += ["        " + line for line in inner]
             out.append("buf.append(0)")
+            self.depth -= 1
         elif isinstance(t, m.Union):
             self.enc_union(t, x, out)
         else:
@@ -372,13 +439,16 @@ class RecordCodec:
                 ]
         elif isinstance(t, m.Record):
             out.append(f"{target}, pos = {self.ctx.cls_ref(t)}.__avro_read__(data, pos)")
+        elif isinstance(t, (m.Array, m.Map)) and (helper := self.nested("read", t)):
+            out.append(f"{target}, pos = {helper}(data, pos)")
         elif isinstance(t, m.Array):
+            self.depth += 1
             items, n, item = self.tmp("a"), self.tmp("n"), self.tmp("v")
-            out.append(f"{items}: list[{self.ctx.hint(t.items)}] = []")
+            out.append(f"{items}: list[{self.local_hint(t.items)}] = []")
             self.dec_count(n, out)
             out.append(f"while {n}:")
             out.append(f"    for _ in range({n}):")
-            inner: list[str] = [f"{item}: {self.ctx.hint(t.items)}"]
+            inner: list[str] = [f"{item}: {self.local_hint(t.items)}"]
             self.dec(t.items, item, inner)
             inner.append(f"{items}.append({item})")
             out += ["        " + line for line in inner]
@@ -386,9 +456,11 @@ class RecordCodec:
             self.dec_count(n, loop)
             out += ["    " + line for line in loop]
             out.append(f"{target} = {items}")
+            self.depth -= 1
         elif isinstance(t, m.Map):
+            self.depth += 1
             mapping, n, key = self.tmp("d"), self.tmp("n"), self.tmp("k")
-            out.append(f"{mapping}: dict[str, {self.ctx.hint(t.values)}] = {{}}")
+            out.append(f"{mapping}: dict[str, {self.local_hint(t.values)}] = {{}}")
             self.dec_count(n, out)
             out.append(f"while {n}:")
             out.append(f"    for _ in range({n}):")
@@ -400,6 +472,7 @@ class RecordCodec:
             self.dec_count(n, loop)
             out += ["    " + line for line in loop]
             out.append(f"{target} = {mapping}")
+            self.depth -= 1
         elif isinstance(t, m.Union):
             self.dec_union(t, target, out)
         else:

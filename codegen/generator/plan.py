@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -327,6 +328,18 @@ class _Ctx:
             self.mod.module_refs[segs] = alias
         return f"{alias}.{target.name}"
 
+    def function(self, key: str, params: str, returns: str, body: Callable[[], list[str]]) -> str:
+        """The name of a module-level function made once per `key` (see `codecs.py`)."""
+        name = self.mod._helper_keys.get(key)
+        if name is None:
+            name = self.mod._helper_keys[key] = (
+                f"_{key.partition(':')[0]}_{len(self.mod._helper_keys)}"
+            )
+            helper = PyHelper(name, params, returns, [])
+            self.mod.helpers.append(helper)
+            helper.body = body()  # (may make the functions it calls)
+        return name
+
     # -- type hints ------------------------------------------------------------------
 
     def hint(self, t: m.Type) -> str:
@@ -487,7 +500,7 @@ class _Ctx:
         return f"{self.helper(u, 'dec')}({x})"
 
     def helper(self, u: m.Union, direction: str) -> str:
-        key = direction + ":" + json.dumps([_type_key(b) for b in u.branches])
+        key = direction + ":" + json.dumps([codecs.type_key(b) for b in u.branches])
         name = self.mod._helper_keys.get(key)
         if name is not None:
             return name
@@ -764,26 +777,6 @@ def _float_literal(f: float) -> str:
     if f in (float("inf"), float("-inf")):
         return 'float("inf")' if f > 0 else 'float("-inf")'
     return repr(f).replace("e+", "e")  # as black writes it (`1e16`): bodies skip black
-
-
-def _type_key(t: m.Type) -> Any:
-    t = m.deref(t)
-    if isinstance(t, m.Named):
-        return t.fullname
-    if isinstance(t, m.Primitive):
-        return [
-            t.name,
-            t.logical.name if t.logical else None,
-            t.logical.precision if t.logical else 0,
-            t.logical.scale if t.logical else 0,
-        ]
-    if isinstance(t, m.Array):
-        return ["array", _type_key(t.items)]
-    if isinstance(t, m.Map):
-        return ["map", _type_key(t.values)]
-    if isinstance(t, m.Union):
-        return ["union", [_type_key(b) for b in t.branches]]
-    raise TypeError(t)
 
 
 def _short(u: m.Union) -> str:

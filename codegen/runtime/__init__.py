@@ -8,7 +8,8 @@ sync` uses the same registry client.
 - `codec`, `logical`, `schema`, `model`: what generated records call (binary encoding helpers,
   logical types, schemas as fastavro sees them, the `AvroModel` base); `dicts`: the dict and
   JSON forms of records; `datagen`: random data;
-- `value_codec`: values of one schema <-> Avro binary; `serde`: framed under registry subjects;
+- `value_codec`: values of one schema <-> Avro binary; `subject_serde`: framed under one registry
+  subject; `serde`: a topic's keys and values (and adapters for confluent-kafka's serializers);
   `keys`: raw keys, as Kafka's own serializers write them;
 - `registry/`: the Schema Registry client (sync and async, one plan);
 - `kafka/`: the Kafka producer and consumer (and, next, their transports).

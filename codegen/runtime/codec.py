@@ -417,25 +417,11 @@ def write_big_decimal(buf: bytearray, value: Any) -> None:
 # --- reading --------------------------------------------------------------------------------
 
 
-def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
-    b = data[pos]
-    n = b & 0x7F
-    shift = 7
-    pos += 1
-    while b & 0x80:
-        b = data[pos]
-        pos += 1
-        n |= (b & 0x7F) << shift
-        shift += 7
-        if shift > 70:
-            raise DecodeError("a varint longer than 10 bytes")
-    return (n >> 1) ^ -(n & 1), pos
-
-
 def read_long(data: bytes, pos: int) -> tuple[int, int]:
     """A zig-zag varint at ``pos``: (value, position after it).
 
-    Unrolled up to 7 bytes (timestamps in milliseconds take 6): a loop costs more per byte.
+    Unrolled to the 10 bytes a long takes at most (a loop costs more per byte; 64-bit ids take
+    9 or 10, millisecond timestamps 6).
     """
     b = data[pos]
     n = b & 0x7F
@@ -465,11 +451,35 @@ def read_long(data: bytes, pos: int) -> tuple[int, int]:
     n |= (b & 0x7F) << 42
     if b < 0x80:
         return (n >> 1) ^ -(n & 1), pos + 7
-    return _read_varint(data, pos)
+    b = data[pos + 7]
+    n |= (b & 0x7F) << 49
+    if b < 0x80:
+        return (n >> 1) ^ -(n & 1), pos + 8
+    b = data[pos + 8]
+    n |= (b & 0x7F) << 56
+    if b < 0x80:
+        return (n >> 1) ^ -(n & 1), pos + 9
+    b = data[pos + 9]
+    n |= (b & 0x7F) << 63
+    if b < 0x80:
+        return (n >> 1) ^ -(n & 1), pos + 10
+    raise DecodeError("a varint longer than 10 bytes")
 
 
 def read_len(data: bytes, pos: int) -> tuple[int, int]:
-    """A length (of a string, bytes...): never negative."""
+    """A length (of a string, bytes...): never negative. Those below 8192 (one or two bytes)
+    are read here, the others by ``read_long``."""
+    b = data[pos]
+    if b < 0x80:
+        if b & 1:
+            raise DecodeError(f"negative length {-((b + 1) >> 1)}")
+        return b >> 1, pos + 1
+    c = data[pos + 1]
+    if c < 0x80:
+        n = (b & 0x7F) | (c << 7)
+        if n & 1:
+            raise DecodeError(f"negative length {-((n + 1) >> 1)}")
+        return n >> 1, pos + 2
     n, pos = read_long(data, pos)
     if n < 0:
         raise DecodeError(f"negative length {n}")

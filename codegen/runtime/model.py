@@ -33,6 +33,10 @@ from .schema import (
     standalone_json,
 )
 
+# The generated records and enums of this package by Avro full name, as their modules are
+# imported (the resolving readers of `resolver` build them; a user's subclass is not one).
+_CLASSES: dict[str, type] = {}
+
 
 class _AvroEnumType(enum.EnumMeta):
     """Gives each generated enum what its generated code uses: every member's encoded index
@@ -48,6 +52,9 @@ class _AvroEnumType(enum.EnumMeta):
             member.__avro_code__ = bytes(code)
         type.__setattr__(cls, "__avro_members__", members)
         type.__setattr__(cls, "__avro_symbols__", {m.value: m for m in members})
+        name = cls.__dict__.get("__avro_name__")
+        if isinstance(name, str):  # a generated enum (not the base)
+            _CLASSES[name] = cls
         return cls
 
 
@@ -77,6 +84,14 @@ class AvroRecord(AvroModel):
 
     # Set by each generated class: its Avro full name.
     __avro_name__: ClassVar[str]
+    # The package's generated classes by full name.
+    __avro_classes__: ClassVar[dict[str, type]] = _CLASSES
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("__avro_name__")
+        if isinstance(name, str):  # a generated class (not a user's subclass of one)
+            _CLASSES[name] = cls
 
     @classmethod
     def avro_schema_to_python(

@@ -13,7 +13,7 @@ import io
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any, Final, Generic, TypeVar
 
 import fastavro
@@ -22,7 +22,8 @@ from fastavro.schema import to_parsing_canonical_form
 
 from .codec import DecodeError, EncodeError, WrongTypeError, encode
 from .model import AvroEnum, AvroRecord
-from .schema import MISSING, fastavro_schema
+from .resolver import build as build_resolver
+from .schema import fastavro_schema
 
 __all__ = [
     "Codec",
@@ -146,6 +147,11 @@ class Codec(Generic[T]):
         """``resolve`` on ``data`` from ``pos``: the value and the position after it."""
         return _from_stream(self.resolve, data, pos, writer)
 
+    def resolver(self, writer: Any) -> Callable[[bytes, int], tuple[T, int]]:
+        """``resolve_at`` for the (parsed) ``writer`` schema, or a faster function doing the
+        same (the serdes call it once per writer schema id)."""
+        return partial(self.resolve_at, writer=writer)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name})"
 
@@ -177,77 +183,6 @@ def _stream_error(buf: io.BytesIO, data: bytes, exc: Exception) -> Exception:
 def _read(buf: io.BytesIO, writer: Any, reader: Any = None, named: bool = False) -> Any:
     """fastavro's datum (typed loosely: records are dicts, union branches may be tuples)."""
     return fastavro.schemaless_reader(buf, writer, reader, return_named_type=named)
-
-
-def _missing_fields(writer: Any, reader: Any) -> dict[str, Any] | None:
-    """`{name: MISSING}` for the reader's fields the writer lacks (see `RecordCodec._projection`),
-    or None when the two records differ in any other way (renamed, retyped or aliased fields).
-    """
-    if not (isinstance(writer, dict) and isinstance(reader, dict)):
-        return None
-    if writer.get("type") != "record" or reader.get("type") != "record":
-        return None
-    if writer.get("name") != reader.get("name"):
-        return None
-    by_name = {f["name"]: f for f in writer["fields"]}
-    missing: dict[str, Any] = {}
-    used: list[str] = []
-    for f in reader["fields"]:
-        w = by_name.get(f["name"])
-        if w is None:
-            if "default" not in f or any(a in by_name for a in f.get("aliases", ())):
-                return None
-            missing[f["name"]] = MISSING
-        elif _type_text(w["type"]) != _type_text(f["type"]):
-            return None
-        else:
-            used += _names_used(f["type"])
-    # Equal text is not enough where a field names a type defined elsewhere: that definition
-    # must be the same on both sides too (and the record itself, if recursive, is not).
-    w_named, r_named = (
-        writer.get("__named_schemas", {}),
-        reader.get("__named_schemas", {}),
-    )
-    seen: set[str] = set()
-    while used:
-        name = used.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        if name == reader["name"] or name not in w_named or name not in r_named:
-            return None
-        if _type_text(w_named[name]) != _type_text(r_named[name]):
-            return None
-        used += _names_used(w_named[name])
-    return missing
-
-
-def _names_used(schema: Any) -> list[str]:
-    """Named types a parsed schema refers to by name (definitions inside it are walked)."""
-    if isinstance(schema, str):
-        return [] if schema in _PRIMITIVE_NAMES else [schema]
-    if isinstance(schema, list):
-        return [n for branch in schema for n in _names_used(branch)]
-    if isinstance(schema, dict):
-        if "fields" in schema:
-            return [n for f in schema["fields"] for n in _names_used(f["type"])]
-        if "items" in schema:
-            return _names_used(schema["items"])
-        if "values" in schema:
-            return _names_used(schema["values"])
-        if isinstance(schema.get("type"), str) and schema["type"] not in _COMPLEX_NAMES:
-            return _names_used(schema["type"])
-    return []
-
-
-_PRIMITIVE_NAMES = frozenset(
-    {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
-)
-_COMPLEX_NAMES = frozenset({"record", "error", "enum", "fixed", "array", "map"})
-
-
-def _type_text(schema: Any) -> str:
-    return json.dumps(schema, sort_keys=True, default=str)
 
 
 def _compact(schema: Any) -> str:
@@ -317,45 +252,47 @@ class RecordCodec(_ClassCodec[R]):
     def reader(self) -> Callable[[bytes, int], tuple[R, int]]:
         return self.cls.__avro_read__
 
+    def resolver(self, writer: Any) -> Callable[[bytes, int], tuple[R, int]]:
+        """The reader of values written with the parsed ``writer`` schema: generated for the
+        pair on first use (see ``resolver``) and cached per writer schema object, or, for
+        pairs it leaves to fastavro, fastavro's resolution and the generated ``from_avro``.
+        """
+        cached = self._resolvers.get(id(writer))
+        if cached is not None and cached[0] is writer:
+            return cached[1]
+        read = build_resolver(writer, self.cls)
+        if read is None:
+            read = partial(self._fastavro_resolve_at, writer=writer)
+        self._resolvers[id(writer)] = (writer, read)
+        return read
+
+    @cached_property
+    def _resolvers(
+        self,
+    ) -> dict[int, tuple[Any, Callable[[bytes, int], tuple[R, int]]]]:
+        return {}
+
     def resolve_at(self, data: bytes, pos: int, writer: Any) -> tuple[R, int]:
+        return self.resolver(writer)(data, pos)
+
+    def resolve(self, buf: io.BytesIO, writer: Any) -> R:
+        data = buf.getvalue()
+        value, end = self.resolve_at(data, buf.tell(), writer)
+        buf.seek(end)
+        return value
+
+    def _fastavro_resolve_at(self, data: bytes, pos: int, writer: Any) -> tuple[R, int]:
         buf = io.BytesIO(data)
         buf.seek(pos)
         try:
-            value = self.resolve(buf, writer)
-        except Exception as exc:
-            raise _stream_error(buf, data, exc) from exc
-        return value, buf.tell()
-
-    def resolve(self, buf: io.BytesIO, writer: Any) -> R:
-        missing = self._projection(writer)
-        if missing is None:
             reader = self.cls.resolution_schema()
             datum: Any = fastavro.schemaless_reader(
                 buf, writer, reader, return_named_type=True
             )
-        else:
-            datum = fastavro.schemaless_reader(
-                buf, writer, None, return_named_type=True
-            )
-            datum.update(missing)
-        return self.cls.from_avro(datum)
-
-    @cached_property
-    def _projections(self) -> dict[int, tuple[Any, dict[str, Any] | None]]:
-        return {}
-
-    def _projection(self, writer: Any) -> dict[str, Any] | None:
-        """When `writer` differs from the generated schema only by whole top-level fields (the
-        common evolution: fields added with defaults, fields removed), the value is read with
-        the writer schema alone and the missing fields are marked `MISSING` (from_avro then
-        takes their defaults); that equals fastavro's resolution and skips most of its cost.
-        Anything else resolves fully. Cached per (parsed, long-lived) writer schema."""
-        cached = self._projections.get(id(writer))
-        if cached is not None and cached[0] is writer:
-            return cached[1]
-        missing = _missing_fields(writer, self.parsed)
-        self._projections[id(writer)] = (writer, missing)
-        return missing
+            value = self.cls.from_avro(datum)
+        except Exception as exc:
+            raise _stream_error(buf, data, exc) from exc
+        return value, buf.tell()
 
 
 class EnumCodec(_ClassCodec[E]):

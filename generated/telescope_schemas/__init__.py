@@ -13,11 +13,14 @@ from ._runtime.datagen import (
 )
 from ._runtime.errors import (
     AvrobindError,
+    BrokerUnavailableError,
+    DeliveryError,
     DeserializationError,
     IncompatibleSchemaError,
     InvalidCompatibilityLevelError,
     InvalidMagicByteError,
     InvalidSchemaError,
+    KafkaClientError,
     OperationNotPermittedError,
     ReferenceExistsError,
     RegistryAuthError,
@@ -35,6 +38,9 @@ from ._runtime.errors import (
 )
 from ._runtime.logical import (
     Duration,
+)
+from ._runtime.subject_serde import (
+    WriterSchemaNeeded,
 )
 from .telescope.acknowledgments import (
     AckStatus,
@@ -61,18 +67,28 @@ from .telescope.status import (
 from .topics import (
     KafkaAvroConsumer,
     KafkaAvroProducer,
+    KafkaAvroSyncConsumer,
+    KafkaAvroSyncProducer,
     TelescopeAcknowledgmentsConsumer,
     TelescopeAcknowledgmentsProducer,
     TelescopeAcknowledgmentsSerde,
+    TelescopeAcknowledgmentsSyncConsumer,
+    TelescopeAcknowledgmentsSyncProducer,
     TelescopeCommandsConsumer,
     TelescopeCommandsProducer,
     TelescopeCommandsSerde,
+    TelescopeCommandsSyncConsumer,
+    TelescopeCommandsSyncProducer,
     TelescopeDataConsumer,
     TelescopeDataProducer,
     TelescopeDataSerde,
+    TelescopeDataSyncConsumer,
+    TelescopeDataSyncProducer,
     TelescopeStatusConsumer,
     TelescopeStatusProducer,
     TelescopeStatusSerde,
+    TelescopeStatusSyncConsumer,
+    TelescopeStatusSyncProducer,
 )
 
 # Every model module registers its schemas on import, and a schema may use types of modules
@@ -92,11 +108,14 @@ if _t.TYPE_CHECKING:
         Message,
         Record,
     )
+    from ._runtime.kafka.core import (
+        Stopped,
+    )
 else:
     # Their runtime modules import aiokafka and httpx, which the models alone do not need:
     # loaded on first use.
     def __getattr__(name: str) -> object:
-        if name in ("Message", "Record"):
+        if name in ("Message", "Record", "Stopped"):
             return getattr(_importlib.import_module(f"{__name__}.runtime"), name)
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
@@ -104,10 +123,12 @@ else:
 __all__ = [
     "AckStatus",
     "AvrobindError",
+    "BrokerUnavailableError",
     "CommandAcknowledgment",
     "CommandType",
     "DatagenError",
     "DecodeError",
+    "DeliveryError",
     "DeserializationError",
     "Duration",
     "EncodeError",
@@ -119,6 +140,9 @@ __all__ = [
     "InvalidSchemaError",
     "KafkaAvroConsumer",
     "KafkaAvroProducer",
+    "KafkaAvroSyncConsumer",
+    "KafkaAvroSyncProducer",
+    "KafkaClientError",
     "Message",
     "Observation",
     "OperationNotPermittedError",
@@ -133,26 +157,36 @@ __all__ = [
     "SchemaNotFoundError",
     "SerializationError",
     "SkyPosition",
+    "Stopped",
     "SubjectNotFoundError",
     "TelescopeAcknowledgmentsConsumer",
     "TelescopeAcknowledgmentsProducer",
     "TelescopeAcknowledgmentsSerde",
+    "TelescopeAcknowledgmentsSyncConsumer",
+    "TelescopeAcknowledgmentsSyncProducer",
     "TelescopeCommand",
     "TelescopeCommandsConsumer",
     "TelescopeCommandsProducer",
     "TelescopeCommandsSerde",
+    "TelescopeCommandsSyncConsumer",
+    "TelescopeCommandsSyncProducer",
     "TelescopeDataConsumer",
     "TelescopeDataProducer",
     "TelescopeDataSerde",
+    "TelescopeDataSyncConsumer",
+    "TelescopeDataSyncProducer",
     "TelescopeState",
     "TelescopeStatus",
     "TelescopeStatusConsumer",
     "TelescopeStatusProducer",
     "TelescopeStatusSerde",
+    "TelescopeStatusSyncConsumer",
+    "TelescopeStatusSyncProducer",
     "TombstoneError",
     "TruncatedMessageError",
     "UnknownSchemaIdError",
     "VersionNotFoundError",
     "WeatherConditions",
+    "WriterSchemaNeeded",
     "WrongTypeError",
 ]

@@ -10,11 +10,14 @@ from ._runtime.datagen import (
 )
 from ._runtime.errors import (
     AvrobindError,
+    BrokerUnavailableError,
+    DeliveryError,
     DeserializationError,
     IncompatibleSchemaError,
     InvalidCompatibilityLevelError,
     InvalidMagicByteError,
     InvalidSchemaError,
+    KafkaClientError,
     OperationNotPermittedError,
     ReferenceExistsError,
     RegistryAuthError,
@@ -34,6 +37,9 @@ from ._runtime.kafka import (
     Message,
     Record,
 )
+from ._runtime.kafka.core import (
+    Stopped,
+)
 from ._runtime.logical import (
     Duration,
 )
@@ -46,14 +52,19 @@ from ._runtime.registry import (
     RegistryConfig,
     SchemaRegistryClient,
 )
+from ._runtime.subject_serde import (
+    WriterSchemaNeeded,
+)
 
 __all__ = [
     "AsyncSchemaRegistryClient",
     "AvroEnum",
     "AvroRecord",
     "AvrobindError",
+    "BrokerUnavailableError",
     "DatagenError",
     "DecodeError",
+    "DeliveryError",
     "DeserializationError",
     "Duration",
     "EncodeError",
@@ -61,6 +72,7 @@ __all__ = [
     "InvalidCompatibilityLevelError",
     "InvalidMagicByteError",
     "InvalidSchemaError",
+    "KafkaClientError",
     "Message",
     "OperationNotPermittedError",
     "Record",
@@ -74,10 +86,12 @@ __all__ = [
     "SchemaNotFoundError",
     "SchemaRegistryClient",
     "SerializationError",
+    "Stopped",
     "SubjectNotFoundError",
     "TombstoneError",
     "TruncatedMessageError",
     "UnknownSchemaIdError",
     "VersionNotFoundError",
+    "WriterSchemaNeeded",
     "WrongTypeError",
 ]

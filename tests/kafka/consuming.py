@@ -6,8 +6,8 @@
 - `confluent_read(bootstrap, topic, count)`: a plain confluent-kafka `Consumer` (keys and
   values as bytes, None for a tombstone); `assigned_read(consumer, topic, count)` does the
   reading for any confluent-kafka consumer, e.g. a `DeserializingConsumer`. Both are blocking
-  (run them in a thread) and assign every partition from offset 0: on tansu, subscribe() may
-  see nothing where assign() works.
+  (run them in a thread) and assign every partition from offset 0, which reads at once: a
+  subscribe() would wait for tansu's group join (see tests/fixtures_kafka.py).
 """
 
 from __future__ import annotations

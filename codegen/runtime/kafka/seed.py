@@ -1,18 +1,22 @@
 """The seed's classes: ``KafkaAvroProducer[T]`` / ``KafkaAvroConsumer[T]`` take the arguments
 of the classes of the same names in the seed project (``topic=``, ``schema_class=`` /
 ``message_class=``) and build their ``TopicSpec`` from them; ``key_format=`` and
-``tombstones=`` say per instance what the configuration says per topic."""
+``tombstones=`` say per instance what the configuration says per topic.
+``KafkaAvroSyncProducer[T]`` / ``KafkaAvroSyncConsumer[T]`` are their synchronous twins
+(confluent-kafka), with the same arguments."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from ..keys import RAW_KINDS, RawKey
 from ..serde import Codec, Registration, TopicSpec, codec_for
 from .consumer import AvroConsumer
 from .producer import AvroProducer
 from .records import Headers
+from .sync_consumer import SyncAvroConsumer
+from .sync_producer import OnDelivery, SyncAvroProducer
 
 T = TypeVar("T")
 
@@ -43,12 +47,9 @@ def _seed_spec(
     )
 
 
-class KafkaAvroProducer(AvroProducer[Any, T]):
-    """The seed's producer: ``KafkaAvroProducer[Cls](bootstrap_servers=..., schema_registry_url=...,
-    topic=..., schema_class=Cls)``. Keys are raw (``str`` as UTF-8) unless ``key_schema`` is
-    given (a class or a schema such as ``"string"``; with ``key_format="raw"`` a type name
-    written by Kafka's serializers). ``tombstones=True`` allows ``send_tombstone(key)``.
-    """
+class _SeedProducerArgs(Generic[T]):
+    """The seed producer's constructor, for the async and the sync producer alike (a mixin:
+    the producer class follows it in the bases)."""
 
     # Generated subclasses set this with `references = true`: what `sync` registers per type.
     REGISTRATIONS: ClassVar[Mapping[str, Registration]] = {}
@@ -67,7 +68,9 @@ class KafkaAvroProducer(AvroProducer[Any, T]):
         **options: Any,
     ) -> None:
         if topic is None or schema_class is None:
-            raise TypeError("KafkaAvroProducer needs topic=... and schema_class=...")
+            raise TypeError(
+                f"{type(self).__name__} needs topic=... and schema_class=..."
+            )
         spec = _seed_spec(
             topic,
             schema_class,
@@ -77,19 +80,13 @@ class KafkaAvroProducer(AvroProducer[Any, T]):
             tombstones,
             self.REGISTRATIONS,
         )
-        super().__init__(bootstrap_servers, schema_registry_url, spec=spec, **options)
-
-    async def send_tombstone(self, key: Any, headers: Headers | None = None) -> Any:
-        """Delete ``key``: send it with no value. Refused unless created with tombstones=True."""
-        return await self._send_tombstone(key, headers, None, None)
+        super().__init__(  # type: ignore[call-arg]
+            bootstrap_servers, schema_registry_url, spec=spec, **options
+        )
 
 
-class KafkaAvroConsumer(AvroConsumer[Any, T]):
-    """The seed's consumer: ``KafkaAvroConsumer[Cls](bootstrap_servers=..., schema_registry_url=...,
-    topic=..., group_id=..., message_class=Cls)``; ``consume(handler)`` calls ``handler(value)``.
-    Keys are raw bytes unless ``key_schema`` is given (and ``key_format``, as for the
-    producer). With ``tombstones=True`` a tombstone reaches the handler as None (write
-    ``KafkaAvroConsumer[Cls | None]``); without, it is skipped with a warning."""
+class _SeedConsumerArgs(Generic[T]):
+    """The seed consumer's constructor, for the async and the sync consumer alike."""
 
     def __init__(
         self,
@@ -106,10 +103,53 @@ class KafkaAvroConsumer(AvroConsumer[Any, T]):
         **options: Any,
     ) -> None:
         if topic is None or message_class is None:
-            raise TypeError("KafkaAvroConsumer needs topic=... and message_class=...")
+            raise TypeError(
+                f"{type(self).__name__} needs topic=... and message_class=..."
+            )
         spec = _seed_spec(
             topic, message_class, key_schema, key_format, subject_strategy, tombstones
         )
-        super().__init__(
+        super().__init__(  # type: ignore[call-arg]
             bootstrap_servers, schema_registry_url, group_id, spec=spec, **options
         )
+
+
+class KafkaAvroProducer(_SeedProducerArgs[T], AvroProducer[Any, T]):
+    """The seed's producer: ``KafkaAvroProducer[Cls](bootstrap_servers=..., schema_registry_url=...,
+    topic=..., schema_class=Cls)``. Keys are raw (``str`` as UTF-8) unless ``key_schema`` is
+    given (a class or a schema such as ``"string"``; with ``key_format="raw"`` a type name
+    written by Kafka's serializers). ``tombstones=True`` allows ``send_tombstone(key)``.
+    """
+
+    async def send_tombstone(self, key: Any, headers: Headers | None = None) -> Any:
+        """Delete ``key``: send it with no value. Refused unless created with tombstones=True."""
+        return await self._send_tombstone(key, headers, None, None)
+
+
+class KafkaAvroConsumer(_SeedConsumerArgs[T], AvroConsumer[Any, T]):
+    """The seed's consumer: ``KafkaAvroConsumer[Cls](bootstrap_servers=..., schema_registry_url=...,
+    topic=..., group_id=..., message_class=Cls)``; ``consume(handler)`` calls ``handler(value)``.
+    Keys are raw bytes unless ``key_schema`` is given (and ``key_format``, as for the
+    producer). With ``tombstones=True`` a tombstone reaches the handler as None (write
+    ``KafkaAvroConsumer[Cls | None]``); without, it is skipped with a warning."""
+
+
+class KafkaAvroSyncProducer(_SeedProducerArgs[T], SyncAvroProducer[Any, T]):
+    """The sync twin of ``KafkaAvroProducer`` (confluent-kafka): the same arguments;
+    ``produce(value, key=...)``, ``flush()``, and ``produce_tombstone(key)`` with
+    ``tombstones=True``."""
+
+    def produce_tombstone(
+        self,
+        key: Any,
+        headers: Headers | None = None,
+        *,
+        on_delivery: OnDelivery | None = None,
+    ) -> None:
+        """Delete ``key``: produce it with no value. Refused unless created with tombstones=True."""
+        self._produce_tombstone(key, headers, None, None, on_delivery)
+
+
+class KafkaAvroSyncConsumer(_SeedConsumerArgs[T], SyncAvroConsumer[Any, T]):
+    """The sync twin of ``KafkaAvroConsumer`` (confluent-kafka): the same arguments;
+    ``consume(handler)`` calls ``handler(value)``."""

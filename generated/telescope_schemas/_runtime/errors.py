@@ -267,3 +267,43 @@ class UnknownSchemaIdError(SchemaNotFoundError, DeserializationError):
 
     def __str__(self) -> str:
         return DeserializationError.__str__(self)
+
+
+# --- Kafka brokers --------------------------------------------------------------------------
+
+
+class KafkaClientError(AvrobindError):
+    """The Kafka client failed for a reason that is not in a message's bytes (the client's own
+    exception or error is chained as ``__cause__``).
+
+    ``client`` names the client (``"aiokafka"``, ``"confluent"``...), ``topic`` the topic when
+    the failure is about one, ``code`` the client's error name when it has one (confluent-kafka's
+    ``KafkaError.name()``, aiokafka's exception class).
+    """
+
+    def __init__(
+        self,
+        text: str,
+        *,
+        client: str | None = None,
+        topic: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(text)
+        self.client = client
+        self.topic = topic
+        self.code = code
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore_error, (type(self), self.args, dict(self.__dict__)))
+
+
+class BrokerUnavailableError(KafkaClientError):
+    """No Kafka broker could be reached: at start-up, or for longer than ``broker_timeout``
+    seconds (a send not acknowledged in that time, a consumer cut off from every broker).
+    A send that fails so may still have reached the broker: sending again can duplicate it.
+    """
+
+
+class DeliveryError(KafkaClientError):
+    """The broker refused a message (too large, unknown topic, not authorised...)."""
