@@ -25,7 +25,7 @@ class CorpusPackage:
         self, root: Path, name: str, members: list[dict[str, Any]], plan: Plan, bodies: LongBodies
     ) -> None:
         self.root, self.name, self.members = root, name, members
-        # What it was generated from (for tests/generator/test_layout.py).
+        # What it was generated from (for tests/generator/test_model_layout.py).
         self.plan, self.long_bodies = plan, bodies
         self.module = import_package(root, name)
         self.types = generated_types(self.module)

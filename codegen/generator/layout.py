@@ -15,7 +15,7 @@ two), so:
 - then the schemas and the pre-formatted bodies (see codecs.py) take the place of their
   markers, statement by statement, so the work stays linear in the size of the module.
 
-tests/generator/test_layout.py compares the result with black run on whole modules.
+tests/generator/test_model_layout.py compares the result with black run on whole modules.
 """
 
 from __future__ import annotations

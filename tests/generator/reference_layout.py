@@ -1,12 +1,12 @@
 """The model modules as generated before `layout` (issue 15): black run on each whole module.
 
-An oracle for tests/generator/test_layout.py, kept as it was: the template rendered with plain
+An oracle for tests/generator/test_model_layout.py, kept as it was: the template rendered with plain
 `repr` literals and the old (character by character) `py_literal`, black on the whole module,
 then the schemas and the bodies put in place of their markers; a body with a line too long
 went through black whole (`formatted`). Slow on purpose; use it on inputs of moderate size.
 
 (Record bodies come formatted in the plan: `formatted` is compared on its own, see
-test_layout.py.)
+test_model_layout.py.)
 """
 
 from __future__ import annotations
