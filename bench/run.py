@@ -26,7 +26,8 @@ times faster avrobind is).
   bytes into a dict: an older version per schema, and on medium one row per kind of evolution
   (`evolutions`).
 
-Then: `avrobind generate` on 500 schemas (cold, and a no-op re-run), `avrobind sync` of 200
+Then: `avrobind generate` on 500 schemas (cold, and a no-op re-run), at scale (4,000
+records in one namespace, one record with a 16 MB doc; cold), `avrobind sync` of 200
 subjects that are already registered, import time of a generated package of 100 records
 against the same classes written by hand, and produce+consume through tansu. Then produce and
 consume rows per Kafka client (bench/clients.py; `python bench/clients.py` runs only those).
@@ -552,6 +553,59 @@ def generate_times(work: Path) -> tuple[float, float]:
     return cold, noop
 
 
+# --- generate at scale (issue 15) ----------------------------------------------------------
+
+
+def one_namespace_schemas(directory: Path, count: int) -> None:
+    """`count` medium-like records in ONE namespace (one module of `count` classes); the nested
+    enum and record are defined by the first and referenced by name after."""
+    medium = json.loads((SCHEMAS / "medium.avsc").read_text())
+    directory.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        s = json.loads(json.dumps(medium))
+        s["name"], s["namespace"], s["doc"] = f"Event{i}", "bench.big", f"Event number {i}."
+        if i:
+            for f in s["fields"]:
+                if isinstance(f["type"], dict) and f["type"].get("type") in ("enum", "record"):
+                    f["type"] = f["type"]["name"]
+        (directory / f"event{i}.avsc").write_text(json.dumps(s, indent=2))
+
+
+def big_doc_schema(directory: Path, size: int) -> None:
+    """One record whose doc is `size` characters of prose with quotes, backslashes, tabs,
+    non-ASCII and East Asian wide characters, in lines of 200."""
+    words = (
+        'The quick brown fox jumps over the lazy dog; "quoted" text, a back\\slash, '
+        "tabs\tand émigré ünïcode — 漢字. "
+    )
+    text = (words * (size // len(words) + 1))[:size]
+    text = "\n".join(text[i : i + 200] for i in range(0, len(text), 200))
+    schema = {
+        "type": "record",
+        "name": "Documented",
+        "namespace": "bench.doc",
+        "doc": text,
+        "fields": [{"name": "x", "type": "string", "doc": "a field"}],
+    }
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "documented.avsc").write_text(json.dumps(schema, indent=2))
+
+
+def scale_generate_times(work: Path) -> tuple[float, float]:
+    """Cold `generate` of 4,000 records in one namespace, and of one record with a 16 MB doc."""
+    times = []
+    for name, make in (
+        ("one-namespace", lambda d: one_namespace_schemas(d, 4000)),
+        ("big-doc", lambda d: big_doc_schema(d, 16_000_000)),
+    ):
+        schemas = work / f"scale-{name}"
+        make(schemas)
+        env = {**os.environ, "XDG_CACHE_HOME": str(work / f"cache-{name}")}
+        cmd = [*AVROBIND, "generate", "--schemas", str(schemas), "--out", str(work / f"out-{name}")]
+        times.append(run_timed([*cmd, "--package", "scale"], REPO, env))
+    return times[0], times[1]
+
+
 def sync_time(work: Path, registry: Registry) -> float:
     project = work / "sync-project"
     names = event_schemas(project / "avsc", 100)
@@ -786,6 +840,8 @@ def table(rows: list[dict[str, Any]], extra: dict[str, Any]) -> str:
         "|---|---:|---|",
         f"| `generate`, 500 schemas, cold | {extra['generate_cold']:.2f} s | < 10 s |",
         f"| `generate`, 500 schemas, no-op re-run | {extra['generate_noop']:.2f} s | < 1 s |",
+        f"| `generate`, 4,000 records in one namespace, cold | {extra['generate_4000']:.2f} s | < 30 s |",
+        f"| `generate`, a record with a 16 MB doc, cold | {extra['generate_doc16']:.2f} s | < 10 s |",
         f"| `sync`, 200 subjects already registered | {extra['sync']:.2f} s | < 2 s |",
         f"| import, generated package of 100 records | {extra['import_gen'] * 1000:.0f} ms | |",
         f"| import, the same classes hand-written (AvroModel) | {extra['import_hand'] * 1000:.0f} ms | |",
@@ -834,6 +890,8 @@ def bars(rows: list[dict[str, Any]], extra: dict[str, Any]) -> list[str]:
     others = [
         ("generate 500 schemas < 10 s", extra["generate_cold"] < 10),
         ("generate no-op re-run < 1 s", extra["generate_noop"] < 1),
+        ("generate 4,000 records in one namespace < 30 s", extra["generate_4000"] < 30),
+        ("generate a 16 MB doc < 10 s", extra["generate_doc16"] < 10),
         ("sync 200 registered subjects < 2 s", extra["sync"] < 2),
         (
             "import 100 records <= 1.5x hand-written",
@@ -891,6 +949,8 @@ def main() -> None:
         extra: dict[str, Any] = {}
         print("generate...", file=sys.stderr)
         extra["generate_cold"], extra["generate_noop"] = generate_times(work)
+        print("generate at scale...", file=sys.stderr)
+        extra["generate_4000"], extra["generate_doc16"] = scale_generate_times(work)
         print("sync...", file=sys.stderr)
         extra["sync"] = sync_time(work, registry)
         print("import...", file=sys.stderr)

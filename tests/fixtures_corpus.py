@@ -8,18 +8,25 @@ from typing import Any
 
 import pytest
 
+from codegen.generator.plan import Plan
 from tests.generator.gen_support import (
+    LongBodies,
     corpus_groups,
-    generate_files,
+    generate_plan,
     generated_types,
     group_files,
     import_package,
+    long_bodies,
 )
 
 
 class CorpusPackage:
-    def __init__(self, root: Path, name: str, members: list[dict[str, Any]]) -> None:
+    def __init__(
+        self, root: Path, name: str, members: list[dict[str, Any]], plan: Plan, bodies: LongBodies
+    ) -> None:
         self.root, self.name, self.members = root, name, members
+        # What it was generated from (for tests/generator/test_model_layout.py).
+        self.plan, self.long_bodies = plan, bodies
         self.module = import_package(root, name)
         self.types = generated_types(self.module)
 
@@ -31,8 +38,9 @@ def corpus_packages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Corpu
     by_entry: dict[str, CorpusPackage] = {}
     for i, members in enumerate(corpus_groups()):
         name = f"corpus_group_{i}"
-        generate_files(group_files(members), out, name)
-        pkg = CorpusPackage(out, name, members)
+        with long_bodies(limit=80) as bodies:
+            _, plan = generate_plan(group_files(members), out, name)
+        pkg = CorpusPackage(out, name, members, plan, bodies)
         for e in members:
             by_entry[e["path"]] = pkg
     return by_entry

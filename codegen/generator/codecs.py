@@ -22,9 +22,10 @@ import json
 from collections.abc import Callable
 from typing import Any, Protocol
 
-import black
 from black.strings import normalize_string_quotes
 
+from codegen.generator import formatting
+from codegen.generator.literals import string_literal
 from codegen.schema import model as m
 
 
@@ -66,26 +67,26 @@ LINE_LENGTH = 88
 
 def literal(value: str | bytes) -> str:
     """A str or bytes literal as black writes it."""
+    if isinstance(value, str):
+        return string_literal(value)  # (black's regular expressions are slow)
     return normalize_string_quotes(repr(value))
 
 
-_MODE = black.Mode(target_versions={black.TargetVersion.PY311}, line_length=LINE_LENGTH)  # type: ignore[attr-defined]
+def nested_conditional(expr: str, x: str) -> str:
+    """`expr` (an expression of `x`) ready to be the `else` part of a conditional expression:
+    parenthesized when it is one itself (`None if x is None else ...`, see `union_dec`), as
+    black and ruff split an unparenthesized nested one differently (neither would be stable
+    under the other)."""
+    return f"({expr})" if expr.startswith(f"None if {x} is None else ") else expr
 
 
 def formatted(lines: list[str], indent: int = BODY_INDENT) -> list[str]:
     """A function body as black formats it, once indented by `indent` (8: a method).
 
-    Bodies are emitted formatted; the rare one with a line too long (long names) is run
-    through black alone, which formats it as it would inside the module.
+    Bodies are emitted formatted; the statements of the rare one with a line too long (long
+    names) go through black (see formatting.py), which formats them as inside the module.
     """
-    if all(len(line) + indent <= LINE_LENGTH for line in lines):
-        return lines
-    pad = " " * indent
-    head = "class _C:\n    def _f(self):\n" if indent == 8 else "def _f():\n"
-    # (A dict display keeps its lines thanks to its magic trailing comma.)
-    source = head + "".join(f"{pad}{line}\n" for line in lines)
-    out = black.format_str(source, mode=_MODE).splitlines()[head.count("\n") :]
-    return [line[indent:] for line in out]
+    return formatting.format_body(lines, indent)
 
 
 def _is_null(t: m.Type) -> bool:

@@ -22,7 +22,7 @@ from functools import partial
 from typing import Protocol
 
 from codegen.generator import codecs
-from codegen.generator.codecs import CodeContext, literal
+from codegen.generator.codecs import CodeContext, literal, nested_conditional
 from codegen.schema import model as m
 
 
@@ -196,7 +196,8 @@ def bodies(ctx: DictContext, name: str, fields: list[Field]) -> tuple[list[str],
             value = (
                 f"data.get({key}, {default})"
                 if plain
-                else f"{default} if {key} not in data else {value}"
+                else f"{default} if {key} not in data else "
+                + nested_conditional(value, f"data[{key}]")
             )
         if plain:
             back.append(f"o.{attr} = {value}")

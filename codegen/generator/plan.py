@@ -202,11 +202,15 @@ class _Planner:
                 mod.classes.append(cls)
                 self.classes[n.fullname] = cls
         # Field names, once for all: a record's default may build another module's record.
+        # (What a module's fields may not take, computed once per module, not per record.)
+        reserved = {
+            ns: naming.RECORD_RESERVED | module_level | frozenset(c.name for c in mod.classes)
+            for ns, mod in self.modules.items()
+        }
         for cls in self.classes.values():
             if isinstance(cls.named, m.Record):
-                taken = module_level | frozenset(c.name for c in cls.module.classes)
                 self.attrs[cls.fullname] = naming.assign(
-                    [f.name for f in cls.named.fields], naming.RECORD_RESERVED | taken
+                    [f.name for f in cls.named.fields], reserved[cls.module.namespace]
                 )
         # Enums first (records' defaults may name them), then records, each by full name.
         for mod in self.modules.values():
@@ -227,9 +231,11 @@ class _Planner:
             return
         assert isinstance(n, m.Record)
         if n.namespace:
-            cls.meta.append(("namespace", repr(n.namespace)))
+            cls.meta.append(("namespace", codecs.literal(n.namespace)))
         if n.aliases:
-            cls.meta.append(("aliases", repr(tuple(n.aliases))))
+            # A tuple as black writes it: the class then needs no black (see layout.py).
+            aliases = ", ".join(codecs.literal(a) for a in n.aliases)
+            cls.meta.append(("aliases", f"({aliases},)" if len(n.aliases) == 1 else f"({aliases})"))
         ctx = _Ctx(self, cls.module)
         attrs = self.attrs[n.fullname]
         for f in n.fields:
@@ -280,8 +286,9 @@ class _Planner:
                 # Read with another writer schema, a field the writer lacks is MISSING (fastavro
                 # would give its raw JSON default): it takes the Python default instead.
                 from_avro.append(f"x = datum[{codecs.literal(pf.avro_name)}]")
+                dec = codecs.nested_conditional(pf.dec_x, "x")
                 from_avro.append(
-                    f"o.{pf.attr} = {pf.default_value} if x is _schema.MISSING else {pf.dec_x}"
+                    f"o.{pf.attr} = {pf.default_value} if x is _schema.MISSING else {dec}"
                 )
         from_avro.append("return o")
         cls.spliced[f"{cls.name}.to_avro"] = codecs.formatted(
@@ -769,7 +776,7 @@ def _float_literal(f: float) -> str:
         return 'float("nan")'
     if f in (float("inf"), float("-inf")):
         return 'float("inf")' if f > 0 else 'float("-inf")'
-    return repr(f)
+    return repr(f).replace("e+", "e")  # as black writes it (`1e16`): bodies skip black
 
 
 def _short(u: m.Union) -> str:

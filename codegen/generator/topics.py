@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from codegen.config import Config, TopicConfig
 from codegen.errors import ConfigError, InputErrors
 from codegen.generator import naming
+from codegen.generator.formatting import format_code
 from codegen.generator.plan import Plan
-from codegen.generator.render import _environment, format_code
+from codegen.generator.render import _environment
 from codegen.schema import model as m
 from codegen.schema.expand import standalone
 from codegen.subjects import SubjectSchema, reference_forms

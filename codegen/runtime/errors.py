@@ -13,7 +13,9 @@ class RegistryConfigError(AvrobindError, ValueError):
     """The schema registry configuration is invalid (missing URL, conflicting credentials...)."""
 
 
-def _restore_error(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+def _restore_error(
+    cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]
+) -> Any:
     error = cls.__new__(cls)
     error.args = args
     error.__dict__.update(state)
@@ -75,7 +77,12 @@ class RegistryResponseError(RegistryError):
     """
 
     def __init__(
-        self, text: str, *, content_type: str | None = None, body: str = "", **context: Any
+        self,
+        text: str,
+        *,
+        content_type: str | None = None,
+        body: str = "",
+        **context: Any,
     ) -> None:
         super().__init__(text, **context)
         self.content_type = content_type
@@ -89,7 +96,9 @@ class SubjectNotFoundError(RegistryError):
 class VersionNotFoundError(RegistryError):
     """The subject has no such version (error 40402)."""
 
-    def __init__(self, text: str, *, version: int | str | None = None, **context: Any) -> None:
+    def __init__(
+        self, text: str, *, version: int | str | None = None, **context: Any
+    ) -> None:
         super().__init__(text, **context)
         self.version = version
 
@@ -121,7 +130,9 @@ class IncompatibleSchemaError(RegistryError):
     ``messages`` lists the registry's explanations.
     """
 
-    def __init__(self, text: str, *, messages: list[str] | None = None, **context: Any) -> None:
+    def __init__(
+        self, text: str, *, messages: list[str] | None = None, **context: Any
+    ) -> None:
         super().__init__(text, **context)
         self.messages = list(messages or [])
 
@@ -185,7 +196,9 @@ class DeserializationError(AvrobindError):
         self.schema_id = schema_id
         self.field = field
 
-    def locate(self, topic: str, partition: int, offset: int, field: str | None = None) -> None:
+    def locate(
+        self, topic: str, partition: int, offset: int, field: str | None = None
+    ) -> None:
         """Record where the message came from (its text then names the place)."""
         self.topic, self.partition, self.offset = topic, partition, offset
         if field is not None and self.field is None:
@@ -236,7 +249,9 @@ class UnknownSchemaIdError(SchemaNotFoundError, DeserializationError):
 
     def __init__(self, schema_id: int, **context: Any) -> None:
         location = {
-            k: context.pop(k) for k in ("topic", "partition", "offset", "field") if k in context
+            k: context.pop(k)
+            for k in ("topic", "partition", "offset", "field")
+            if k in context
         }
         SchemaNotFoundError.__init__(
             self,
@@ -286,7 +301,8 @@ class KafkaClientError(AvrobindError):
 class BrokerUnavailableError(KafkaClientError):
     """No Kafka broker could be reached: at start-up, or for longer than ``broker_timeout``
     seconds (a send not acknowledged in that time, a consumer cut off from every broker).
-    A send that fails so may still have reached the broker: sending again can duplicate it."""
+    A send that fails so may still have reached the broker: sending again can duplicate it.
+    """
 
 
 class DeliveryError(KafkaClientError):

@@ -63,7 +63,9 @@ class RawKey(Generic[K]):
 
     def __init__(self, kind: str) -> None:
         if kind not in _TYPES:
-            raise ValueError(f"raw keys are one of {', '.join(RAW_KINDS)}, got {kind!r}")
+            raise ValueError(
+                f"raw keys are one of {', '.join(RAW_KINDS)}, got {kind!r}"
+            )
         self.kind = kind
         self._types = _TYPES[kind]
         self._struct = _STRUCTS.get(kind)
@@ -88,7 +90,9 @@ class RawKey(Generic[K]):
                 return bytes(value)
             return str(value).encode()  # a str, or a UUID's canonical text
         except (struct.error, OverflowError, UnicodeEncodeError) as exc:
-            raise SerializationError(f"{key!r} is not a raw {self.kind} key: {exc}") from None
+            raise SerializationError(
+                f"{key!r} is not a raw {self.kind} key: {exc}"
+            ) from None
 
     def decode(self, data: bytes) -> K:
         """The key in ``data``; ``DeserializationError`` (``field="key"``) if it is not one."""

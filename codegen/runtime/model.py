@@ -142,7 +142,8 @@ class AvroRecord(AvroModel):
     def to_avro(self) -> dict[str, Any]:
         """The record as fastavro writes it and reads it back (`from_avro` is the inverse):
         Avro field names, enums as symbols, the logical types fastavro converts as Python
-        values, the others encoded, a named union branch as a (full name, value) tuple."""
+        values, the others encoded, a named union branch as a (full name, value) tuple.
+        """
         raise NotImplementedError
 
     def to_dict(self) -> dict[str, Any]:
@@ -196,16 +197,25 @@ class AvroRecord(AvroModel):
         """Decode Avro binary written with this schema, or with `writer_schema` (resolved)."""
         datum: Any
         if serialization_type == "avro" and writer_schema is None:
-            obj = decode(cls, data)[0]  # the generated decoder: written with this very schema
+            obj = decode(cls, data)[
+                0
+            ]  # the generated decoder: written with this very schema
             return obj if create_instance else obj.to_dict()
         if serialization_type == "avro":
             writer = parse_writer_schema(writer_schema)
             datum = fastavro.schemaless_reader(
-                io.BytesIO(data), writer, cls.resolution_schema(), return_named_type=True
+                io.BytesIO(data),
+                writer,
+                cls.resolution_schema(),
+                return_named_type=True,
             )
         elif serialization_type == "avro-json":
             datum = next(
-                iter(fastavro.json_reader(io.StringIO(data.decode()), cls.parsed_schema()))
+                iter(
+                    fastavro.json_reader(
+                        io.StringIO(data.decode()), cls.parsed_schema()
+                    )
+                )
             )
         else:
             raise ValueError(
@@ -238,7 +248,9 @@ class AvroRecord(AvroModel):
     def validate(self) -> bool:
         """True if the record is valid for its schema; raises fastavro's ValidationError if not."""
         return bool(
-            fastavro.validation.validate(self.to_avro(), self.parsed_schema(), raise_errors=True)
+            fastavro.validation.validate(
+                self.to_avro(), self.parsed_schema(), raise_errors=True
+            )
         )
 
     @classmethod

@@ -45,7 +45,9 @@ __all__ = ["LOGICAL_TYPES_DIFFER", "Fallback", "Reader", "build", "fallback"]
 
 Reader = Callable[[bytes, int], tuple[Any, int]]
 
-_PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
+_PRIMITIVES = frozenset(
+    {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
+)
 _NAMED = frozenset({"record", "error", "enum", "fixed"})
 _PROMOTIONS = frozenset(
     {
@@ -136,18 +138,26 @@ def _effective_logical(node: Any) -> tuple[Any, ...] | None:
         return ("decimal", node["precision"], node.get("scale", 0))
     if lt == "big-decimal" and base == "bytes":
         return (lt,)
-    if lt == "uuid" and (base == "string" or (base == "fixed" and node.get("size") == 16)):
+    if lt == "uuid" and (
+        base == "string" or (base == "fixed" and node.get("size") == 16)
+    ):
         return (lt,)
     if lt == "duration" and base == "fixed" and node.get("size") == 12:
         return (lt,)
-    if (lt in _INT_LOGICALS and base == "int") or (lt in _LONG_LOGICALS and base == "long"):
+    if (lt in _INT_LOGICALS and base == "int") or (
+        lt in _LONG_LOGICALS and base == "long"
+    ):
         return (lt,)
     return None
 
 
 def _fastavro_logical(node: Any) -> tuple[Any, ...] | None:
     """The logical type fastavro applies to a node of the fastavro view, if any."""
-    if not isinstance(node, dict) or "logicalType" not in node or not _keeps_logical(node):
+    if (
+        not isinstance(node, dict)
+        or "logicalType" not in node
+        or not _keeps_logical(node)
+    ):
         return None
     if node["logicalType"] == "decimal":
         return ("decimal", node["precision"], node.get("scale", 0))
@@ -236,13 +246,19 @@ class _Builder:
             return r if self.match_types(w["values"], r["values"]) else None
         if w_type == r_type == "array":
             return r if self.match_types(w["items"], r["items"]) else None
-        known = _PRIMITIVES | _NAMED | {"array", "map", "union", "error_union", "request"}
+        known = (
+            _PRIMITIVES | _NAMED | {"array", "map", "union", "error_union", "request"}
+        )
         if w_type in _NAMED and r_type in _NAMED:
             if w_type == r_type == "fixed" and w["size"] != r["size"]:
                 return None
             w_short = w["name"].split(".")[-1]
             aliases = r.get("aliases", [])
-            if w_short == r["name"].split(".")[-1] or w["name"] in aliases or w_short in aliases:
+            if (
+                w_short == r["name"].split(".")[-1]
+                or w["name"] in aliases
+                or w_short in aliases
+            ):
                 return r
             return None
         if w_type not in known and r_type in _NAMED:
@@ -258,7 +274,8 @@ class _Builder:
 
     def same(self, w: Any, r: Any, assumed: set[tuple[int, int]] | None = None) -> bool:
         """Do writer ``w`` and reader ``r`` have the same binary layout and the same values,
-        so that the reader's own generated decoder reads ``w``'s bytes as fastavro would?"""
+        so that the reader's own generated decoder reads ``w``'s bytes as fastavro would?
+        """
         assumed = set() if assumed is None else assumed
         w, r = self.w_deref(w), self.r_deref(r)
         if isinstance(w, list) or isinstance(r, list):
@@ -325,7 +342,9 @@ class _Builder:
         if len(fields) != len(r["fields"]):
             raise _Unsupported(f"{cls.__name__} does not have the schema's fields")
         by_name = {f["name"]: (i, f) for i, f in enumerate(r["fields"])}
-        by_alias = {a: (i, f) for i, f in enumerate(r["fields"]) for a in f.get("aliases", ())}
+        by_alias = {
+            a: (i, f) for i, f in enumerate(r["fields"]) for a in f.get("aliases", ())
+        }
         body = ["size = len(data)", f"o = {self.const(cls)}.__new__({self.const(cls)})"]
         filled: set[int] = set()
         for wf in w["fields"]:
@@ -407,7 +426,9 @@ class _Builder:
             else:
                 chosen = r if self.match_types(branch, r) else None
             if chosen is None:
-                body.append(f"raise _bad({self.const('writer union branch not in reader')})")
+                body.append(
+                    f"raise _bad({self.const('writer union branch not in reader')})"
+                )
             else:
                 self.read(branch, chosen, target, body)
             out.append(f"{'if' if first else 'elif'} {index} == {k}:")
@@ -439,7 +460,9 @@ class _Builder:
                 out.append(f"{target} = float({raw})")
         elif w_type == "float":
             out += [f"({target},) = _c.unpack_float(data, pos)", "pos += 4"]
-        elif w_type == "string":  # as bytes: checked to be UTF-8, as fastavro decodes it first
+        elif (
+            w_type == "string"
+        ):  # as bytes: checked to be UTF-8, as fastavro decodes it first
             raw = self.tmp("r")
             out.append(f"{raw}, pos = _c.read_bytes(data, pos)")
             out.append(f"{raw}.decode()")
@@ -470,7 +493,9 @@ class _Builder:
         else:
             out.append(f"{target}, pos = _c.read_string(data, pos)")
 
-    def read_logical(self, logical: tuple[Any, ...], target: str, out: list[str]) -> None:
+    def read_logical(
+        self, logical: tuple[Any, ...], target: str, out: list[str]
+    ) -> None:
         name = logical[0]
         if name in ("timestamp-nanos", "local-timestamp-nanos"):
             self.varint(target, out)
@@ -514,7 +539,9 @@ class _Builder:
         raw = self.tmp("r")
         out.append(f"{raw}, pos = _c.read_fixed(data, pos, {size})")
         if logical[0] == "decimal":
-            out.append(f"{target} = _c.to_decimal({raw}, {int(logical[1])}, {int(logical[2])})")
+            out.append(
+                f"{target} = _c.to_decimal({raw}, {int(logical[1])}, {int(logical[2])})"
+            )
         elif logical[0] == "uuid":
             out.append(f"{target} = _c.uuid_from_bytes({raw})")
         elif logical[0] == "duration":

@@ -34,7 +34,11 @@ def _keeps_logical(node: dict[str, Any]) -> bool:
     if (base, logical) in _FASTAVRO_LOGICAL:
         return True
     if logical == "decimal" and base in ("bytes", "fixed"):
-        precision, scale, size = node.get("precision"), node.get("scale", 0), node.get("size")
+        precision, scale, size = (
+            node.get("precision"),
+            node.get("scale", 0),
+            node.get("size"),
+        )
         if not (isinstance(precision, int) and isinstance(scale, int)) or isinstance(
             precision, bool
         ):
@@ -61,9 +65,12 @@ def fastavro_view(schema: Any) -> Any:
             continue
         if key == "fields" and isinstance(value, list):
             out[key] = [
-                {k: (fastavro_view(v) if k == "type" else v) for k, v in f.items()} for f in value
+                {k: (fastavro_view(v) if k == "type" else v) for k, v in f.items()}
+                for f in value
             ]
-        elif key in ("items", "values") or (key == "type" and isinstance(value, (dict, list))):
+        elif key in ("items", "values") or (
+            key == "type" and isinstance(value, (dict, list))
+        ):
             out[key] = fastavro_view(value)
         else:
             out[key] = value
@@ -97,7 +104,9 @@ def resolution_schema(parsed: Any) -> Any:
             continue
         seen.add(id(node))
         if isinstance(node, dict):
-            for f in node.get("fields", ()) if isinstance(node.get("fields"), list) else ():
+            for f in (
+                node.get("fields", ()) if isinstance(node.get("fields"), list) else ()
+            ):
                 if isinstance(f, dict) and "default" in f:
                     f["default"] = MISSING
             todo.extend(v for v in node.values() if isinstance(v, (dict, list)))
@@ -124,7 +133,9 @@ def parse_writer_schema(schema: Any) -> Any:
 # them (quadratic in the size of large schemas).
 
 MARK = "__avrobind_named__"
-_PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
+_PRIMITIVES = frozenset(
+    {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
+)
 _COMPLEX = frozenset({"record", "error", "enum", "fixed", "array", "map"})
 _LOCAL: dict[str, str] = {}
 _EXPANDED: dict[str, str] = {}
@@ -189,12 +200,15 @@ def expand(fullname: str, lookup: Any, external: Any = None) -> Any:
         defined.add(full)
         local: dict[str, Any] = lookup(full)
         own = _namespace(full)
-        needs_ns = "." not in local.get("name", "") and "namespace" not in local and own != ns
+        needs_ns = (
+            "." not in local.get("name", "") and "namespace" not in local and own != ns
+        )
         out: dict[str, Any] = {}
         for key, value in local.items():
             if key == "fields" and isinstance(value, list):
                 out[key] = [
-                    {k: (node(v, own) if k == "type" else v) for k, v in f.items()} for f in value
+                    {k: (node(v, own) if k == "type" else v) for k, v in f.items()}
+                    for f in value
                 ]
             else:
                 out[key] = value
@@ -254,7 +268,8 @@ def inline_first_use(parsed: Any, provided: dict[str, Any]) -> Any:
         out = {k: v for k, v in js.items() if not k.startswith("__")}
         if t in ("record", "error"):
             out["fields"] = [
-                {k: (node(v) if k == "type" else v) for k, v in f.items()} for f in js["fields"]
+                {k: (node(v) if k == "type" else v) for k, v in f.items()}
+                for f in js["fields"]
             ]
         elif t == "array":
             out["items"] = node(js["items"])

@@ -74,7 +74,9 @@ class WriterSchemaNeeded(Exception):
     (``serde.load(schema_id)``); a sans-IO caller does that I/O itself."""
 
     def __init__(self, serde: _SubjectBase[Any], schema_id: int) -> None:
-        super().__init__(f"writer schema {schema_id} of subject {serde.subject!r} is not loaded")
+        super().__init__(
+            f"writer schema {schema_id} of subject {serde.subject!r} is not loaded"
+        )
         self.serde = serde
         self.schema_id = schema_id
 
@@ -83,7 +85,12 @@ class _SubjectBase(Generic[T]):
     """Framing and caches of one codec under one subject; no I/O (the subclasses do it)."""
 
     def __init__(
-        self, codec: Codec[T], subject: str, *, auto_register: bool = True, field: str = "value"
+        self,
+        codec: Codec[T],
+        subject: str,
+        *,
+        auto_register: bool = True,
+        field: str = "value",
     ) -> None:
         self.codec = codec
         self.subject = subject
@@ -105,14 +112,14 @@ class _SubjectBase(Generic[T]):
         return self._schema_id
 
     def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}({self.subject!r}, {self.codec!r}, schema_id={self._schema_id})"
-        )
+        return f"{type(self).__name__}({self.subject!r}, {self.codec!r}, schema_id={self._schema_id})"
 
     def serialize_now(self, value: T) -> bytes:
         """``serialize`` without I/O, once ``register`` has run."""
         if self._schema_id is None:
-            raise RuntimeError(f"the schema of subject {self.subject!r} is not registered yet")
+            raise RuntimeError(
+                f"the schema of subject {self.subject!r} is not registered yet"
+            )
         return self._encode(value)
 
     def deserialize_cached(self, data: bytes) -> T:
@@ -202,7 +209,9 @@ class _SubjectBase(Generic[T]):
                         ),
                         subject=reg.name,
                     )
-                ref = done[reg.name] = SchemaReference(reg.name, reg.name, found.version)
+                ref = done[reg.name] = SchemaReference(
+                    reg.name, reg.name, found.version
+                )
             refs.append(ref)
         return tuple(refs)
 
@@ -257,7 +266,9 @@ class _SubjectBase(Generic[T]):
                 schema_id=schema_id,
                 field=self.field,
             )
-        reason = str(exc) if isinstance(exc, DecodeError) else f"{type(exc).__name__}: {exc}"
+        reason = (
+            str(exc) if isinstance(exc, DecodeError) else f"{type(exc).__name__}: {exc}"
+        )
         return DeserializationError(
             f"cannot decode the Avro body as {self.codec.name} (schema id {schema_id}): {reason}",
             schema_id=schema_id,
@@ -283,7 +294,10 @@ class _SubjectBase(Generic[T]):
         return self._add_writer(info, named)
 
     def _referenced_plan(
-        self, refs: Iterable[SchemaReference], named: dict[str, Any], seen: set[tuple[str, int]]
+        self,
+        refs: Iterable[SchemaReference],
+        named: dict[str, Any],
+        seen: set[tuple[str, int]],
     ) -> _Plan[None]:
         for ref in refs:
             if (ref.subject, ref.version) in seen:
@@ -307,7 +321,9 @@ class _SubjectBase(Generic[T]):
             if named:
                 # The schema names types of its references. fastavro cannot resolve such a
                 # writer against a reader that defines them inline: define each at first use.
-                parsed = fastavro.parse_schema(source, named_schemas=dict(named), _force=True)
+                parsed = fastavro.parse_schema(
+                    source, named_schemas=dict(named), _force=True
+                )
                 source = inline_first_use(parsed, named)
             writer = fastavro.parse_schema(source, _write_hint=True, _force=True)
             same = to_parsing_canonical_form(writer) == self.codec.canonical
@@ -331,7 +347,9 @@ def _as_bytes(data: Any) -> bytes:
 
 
 def _add_named(schema: str, named: dict[str, Any]) -> None:
-    fastavro.parse_schema(fastavro_view(json.loads(schema)), named_schemas=named, _force=True)
+    fastavro.parse_schema(
+        fastavro_view(json.loads(schema)), named_schemas=named, _force=True
+    )
 
 
 class SubjectSerde(_SubjectBase[T]):

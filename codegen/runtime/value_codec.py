@@ -40,7 +40,16 @@ R = TypeVar("R", bound=AvroRecord)
 E = TypeVar("E", bound=AvroEnum)
 M = TypeVar("M", bound=AvroModel)
 
-_PRIMITIVES: Final = ("null", "boolean", "int", "long", "float", "double", "bytes", "string")
+_PRIMITIVES: Final = (
+    "null",
+    "boolean",
+    "int",
+    "long",
+    "float",
+    "double",
+    "bytes",
+    "string",
+)
 
 
 @dataclass(frozen=True)
@@ -71,7 +80,9 @@ class Codec(Generic[T]):
 
     registration: Registration | None = None
 
-    def __init__(self, schema: str | None = None, registration: Registration | None = None) -> None:
+    def __init__(
+        self, schema: str | None = None, registration: Registration | None = None
+    ) -> None:
         if schema is not None:
             self.__dict__["schema"] = schema
         if registration is not None:
@@ -145,7 +156,9 @@ class Codec(Generic[T]):
         return f"{type(self).__name__}({self.name})"
 
 
-def _from_stream(read: Callable[..., T], data: bytes, pos: int, *args: Any) -> tuple[T, int]:
+def _from_stream(
+    read: Callable[..., T], data: bytes, pos: int, *args: Any
+) -> tuple[T, int]:
     """Run a stream reader (fastavro) on ``data`` from ``pos``.
 
     A reader that runs out of input fails in many ways (EOFError, IndexError,
@@ -212,7 +225,9 @@ class RecordCodec(_ClassCodec[R]):
     def encode(self, value: R, prefix: bytes = b"") -> bytes:
         """The generated encoder (no fastavro, no intermediate dict)."""
         if type(value) is not self.cls and not isinstance(value, self.cls):
-            raise WrongTypeError(f"expected {self.cls.__name__}, got {type(value).__name__}")
+            raise WrongTypeError(
+                f"expected {self.cls.__name__}, got {type(value).__name__}"
+            )
         buf = bytearray(prefix)
         try:
             value.__avro_write__(buf)
@@ -240,7 +255,8 @@ class RecordCodec(_ClassCodec[R]):
     def resolver(self, writer: Any) -> Callable[[bytes, int], tuple[R, int]]:
         """The reader of values written with the parsed ``writer`` schema: generated for the
         pair on first use (see ``resolver``) and cached per writer schema object, or, for
-        pairs it leaves to fastavro, fastavro's resolution and the generated ``from_avro``."""
+        pairs it leaves to fastavro, fastavro's resolution and the generated ``from_avro``.
+        """
         cached = self._resolvers.get(id(writer))
         if cached is not None and cached[0] is writer:
             return cached[1]
@@ -251,7 +267,9 @@ class RecordCodec(_ClassCodec[R]):
         return read
 
     @cached_property
-    def _resolvers(self) -> dict[int, tuple[Any, Callable[[bytes, int], tuple[R, int]]]]:
+    def _resolvers(
+        self,
+    ) -> dict[int, tuple[Any, Callable[[bytes, int], tuple[R, int]]]]:
         return {}
 
     def resolve_at(self, data: bytes, pos: int, writer: Any) -> tuple[R, int]:
@@ -268,7 +286,9 @@ class RecordCodec(_ClassCodec[R]):
         buf.seek(pos)
         try:
             reader = self.cls.resolution_schema()
-            datum: Any = fastavro.schemaless_reader(buf, writer, reader, return_named_type=True)
+            datum: Any = fastavro.schemaless_reader(
+                buf, writer, reader, return_named_type=True
+            )
             value = self.cls.from_avro(datum)
         except Exception as exc:
             raise _stream_error(buf, data, exc) from exc
@@ -345,7 +365,9 @@ class PlainCodec(Codec[Any]):
         types = _PLAIN_TYPES.get(kind) if isinstance(kind, str) else None
         if types is None or "logicalType" in self._node:
             return  # fastavro decides (logical types accept several Python types)
-        if not isinstance(value, types) or (kind in ("int", "long") and isinstance(value, bool)):
+        if not isinstance(value, types) or (
+            kind in ("int", "long") and isinstance(value, bool)
+        ):
             raise TypeError(
                 f"expected {types[0].__name__} for {self.name!r}, got {type(value).__name__}"
             )
@@ -365,7 +387,9 @@ class PlainCodec(Codec[Any]):
         return _read(buf, writer, self.parsed)
 
 
-def codec_for(schema: Any, registrations: Mapping[str, Registration] | None = None) -> Codec[Any]:
+def codec_for(
+    schema: Any, registrations: Mapping[str, Registration] | None = None
+) -> Codec[Any]:
     """The codec of a generated record or enum class, an ``AvroModel`` class, or a schema
     (JSON text such as ``'"string"'``, a primitive name such as ``"string"``, or a dict).
 
@@ -381,7 +405,9 @@ def codec_for(schema: Any, registrations: Mapping[str, Registration] | None = No
             return EnumCodec(schema)
         if issubclass(schema, AvroModel):
             return ModelCodec(schema)
-        raise TypeError(f"{schema.__name__} is not an Avro record, enum or AvroModel class")
+        raise TypeError(
+            f"{schema.__name__} is not an Avro record, enum or AvroModel class"
+        )
     if isinstance(schema, str) and schema in _PRIMITIVES:
         return PlainCodec(json.dumps(schema))
     if isinstance(schema, (str, Mapping)):

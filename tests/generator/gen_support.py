@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import itertools
 import json
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from codegen.generator import plan, render
+from codegen.generator import formatting, plan, render
 from codegen.schema.expand import check_expressible
 from codegen.schema.loader import load_files
 from tests.paths import CORPUS, REPO  # noqa: F401  (re-exported for the tests)
@@ -36,12 +37,41 @@ def write_schemas(directory: Path, schemas: Mapping[str, Any]) -> list[Path]:
 
 def generate_files(paths: Iterable[Path], out: Path, package: str) -> Path:
     """Load, plan, render and write a package; returns its directory."""
+    return generate_plan(paths, out, package)[0]
+
+
+def generate_plan(paths: Iterable[Path], out: Path, package: str) -> tuple[Path, plan.Plan]:
+    """`generate_files`, and the plan the package was rendered from."""
     schemas = load_files(list(paths))
     check_expressible(schemas)
-    rendered = render.render(plan.build(schemas, package))
+    the_plan = plan.build(schemas, package)
     pkg_dir = out / package
-    render.write(pkg_dir, rendered)
-    return pkg_dir
+    render.write(pkg_dir, render.render(the_plan))
+    return pkg_dir, the_plan
+
+
+LongBodies = dict[tuple[tuple[str, ...], int], list[str]]
+
+
+@contextlib.contextmanager
+def long_bodies(limit: int | None = None) -> Iterator[LongBodies]:
+    """The function bodies with a line too long that the generator formats meanwhile (the
+    first `limit` different ones): {(lines, indent): what `formatting.format_body` gave}."""
+    seen: LongBodies = {}
+    real = formatting.format_body
+
+    def recording(lines: list[str], indent: int) -> list[str]:
+        out = real(lines, indent)
+        long = any(len(line) + indent > formatting.LINE for line in lines)
+        if long and (limit is None or len(seen) < limit):
+            seen.setdefault((tuple(lines), indent), out)
+        return out
+
+    formatting.format_body = recording  # type: ignore[assignment]
+    try:
+        yield seen
+    finally:
+        formatting.format_body = real  # type: ignore[assignment]
 
 
 def import_package(out: Path, package: str) -> ModuleType:

@@ -118,19 +118,6 @@ def test_corpus_output_passes_ruff_and_mypy(corpus_packages: dict[str, CorpusPac
     assert mypy.returncode == 0, mypy.stdout[-5000:] + mypy.stderr
 
 
-def test_corpus_output_is_black_formatted(corpus_packages: dict[str, CorpusPackage]) -> None:
-    import black
-
-    from codegen.generator.render import _BLACK_MODE
-
-    root = next(iter(corpus_packages.values())).root
-    for path in sorted(root.rglob("*.py")):
-        if "_runtime" in path.parts:
-            continue
-        text = path.read_text(encoding="utf-8")
-        assert black.format_str(text, mode=_BLACK_MODE) == text, path
-
-
 def test_manifest_features_are_all_present() -> None:
     """The corpus exercises what the issue lists (guards against a shrunken corpus copy)."""
     features = {f for e in ENTRIES for f in e["features"]}

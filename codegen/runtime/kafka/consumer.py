@@ -110,7 +110,8 @@ class AvroConsumer(_Lifecycle, _ConsumerBase[K, V]):
             while True:
                 try:
                     answer = await self._do(step)
-                except BaseException as exc:  # noqa: BLE001 -- the plan rewinds, then re-raises
+                except BaseException as exc:  # noqa: BLE001
+                    # (The plan rewinds, then re-raises.)
                     step = plan.throw(exc)
                 else:
                     step = plan.send(answer)
@@ -129,7 +130,12 @@ class AvroConsumer(_Lifecycle, _ConsumerBase[K, V]):
             if type(step) is DeadLetter:
                 assert self._dlq is not None
                 sent = await self._dlq.send(
-                    step.topic, step.value, step.key, step.headers, None, step.timestamp_ms
+                    step.topic,
+                    step.value,
+                    step.key,
+                    step.headers,
+                    None,
+                    step.timestamp_ms,
                 )
                 return await sent
             assert type(step) is Probe
@@ -148,7 +154,8 @@ class AvroConsumer(_Lifecycle, _ConsumerBase[K, V]):
         if self._started:
             try:
                 await self._run(self._core.commit_plan())
-            except Exception as exc:  # noqa: BLE001 -- a failed commit only means redelivery
+            except Exception as exc:  # noqa: BLE001
+                # (A failed commit only means redelivery.)
                 log.warning("could not commit handled messages: %s", exc)
 
     def _check_started(self) -> None:

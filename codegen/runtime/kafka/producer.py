@@ -100,14 +100,18 @@ class AvroProducer(_Lifecycle, _ProducerBase[K, V]):
         telemetry = self._telemetry
         if telemetry is None:
             try:
-                future = await transport.send(self.topic, data, key, out, partition, timestamp_ms)
+                future = await transport.send(
+                    self.topic, data, key, out, partition, timestamp_ms
+                )
                 return await future
             except transport.errors as exc:
                 raise transport.translate(exc, self.topic) from exc
         span, out = telemetry.start_send(typed_key, out)
         try:
             try:
-                future = await transport.send(self.topic, data, key, out, partition, timestamp_ms)
+                future = await transport.send(
+                    self.topic, data, key, out, partition, timestamp_ms
+                )
                 delivered = await future
             except transport.errors as exc:
                 raise transport.translate(exc, self.topic) from exc
@@ -118,11 +122,17 @@ class AvroProducer(_Lifecycle, _ProducerBase[K, V]):
         return delivered
 
     async def _send_tombstone(
-        self, key: K, headers: Headers | None, partition: int | None, timestamp_ms: int | None
+        self,
+        key: K,
+        headers: Headers | None,
+        partition: int | None,
+        timestamp_ms: int | None,
     ) -> Any:
         self._check_tombstone(key)
         self._check_started()
-        key_bytes = self.serde.serialize_key_now(key)  # no value: no schema, no registry call
+        key_bytes = self.serde.serialize_key_now(
+            key
+        )  # no value: no schema, no registry call
         return await self._send(None, key_bytes, headers, partition, timestamp_ms, key)
 
     async def send_batch(self, messages: Iterable[V | Message[K, V]]) -> list[Any]:
@@ -134,7 +144,9 @@ class AvroProducer(_Lifecycle, _ProducerBase[K, V]):
         encoded: list[OutMessage] = []
         keys: list[Any] = []
         for item in messages:
-            message: Message[K, V] = item if isinstance(item, Message) else Message(item)
+            message: Message[K, V] = (
+                item if isinstance(item, Message) else Message(item)
+            )
             data, key_bytes = self._encode(message.value, message.key)
             keys.append(message.key)
             encoded.append(

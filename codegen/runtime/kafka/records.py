@@ -61,6 +61,8 @@ def _headers(headers: Headers | None) -> list[tuple[str, bytes]] | None:
         if isinstance(value, str):
             value = value.encode()
         elif not isinstance(value, (bytes, bytearray)):
-            raise TypeError(f"header {name!r}: values are bytes or str, got {type(value).__name__}")
+            raise TypeError(
+                f"header {name!r}: values are bytes or str, got {type(value).__name__}"
+            )
         out.append((name, bytes(value)))
     return out

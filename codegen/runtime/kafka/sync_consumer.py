@@ -95,7 +95,8 @@ class SyncAvroConsumer(_SyncLifecycle, _ConsumerBase[K, V]):
             while True:
                 try:
                     answer = self._do(step)
-                except BaseException as exc:  # noqa: BLE001 -- the plan rewinds, then re-raises
+                except BaseException as exc:  # noqa: BLE001
+                    # (The plan rewinds, then re-raises.)
                     step = plan.throw(exc)
                 else:
                     step = plan.send(answer)
@@ -128,7 +129,13 @@ class SyncAvroConsumer(_SyncLifecycle, _ConsumerBase[K, V]):
             outcome.append(error)
 
         dlq.produce(
-            step.topic, step.value, step.key, step.headers, None, step.timestamp_ms, delivered
+            step.topic,
+            step.value,
+            step.key,
+            step.headers,
+            None,
+            step.timestamp_ms,
+            delivered,
         )
         while not outcome:
             dlq.flush(self.broker_timeout)
@@ -149,7 +156,8 @@ class SyncAvroConsumer(_SyncLifecycle, _ConsumerBase[K, V]):
         if self._started:
             try:
                 self._run(self._core.commit_plan())
-            except Exception as exc:  # noqa: BLE001 -- a failed commit only means redelivery
+            except Exception as exc:  # noqa: BLE001
+                # (A failed commit only means redelivery.)
                 log.warning("could not commit handled messages: %s", exc)
 
     # -- consuming
@@ -234,7 +242,9 @@ class SyncAvroConsumer(_SyncLifecycle, _ConsumerBase[K, V]):
             self._telemetry.consumed(1)
         return record
 
-    def batches(self, max_records: int = 500, timeout: float = 1.0) -> Iterator[list[Record[K, V]]]:
+    def batches(
+        self, max_records: int = 500, timeout: float = 1.0
+    ) -> Iterator[list[Record[K, V]]]:
         """``for batch in consumer.batches():`` lists of up to ``max_records`` records, yielded
         as soon as full or ``timeout`` seconds after their first record arrived. A batch
         counts as handled when the loop asks for the next one (or at ``commit()``); if the

@@ -131,7 +131,9 @@ class AsyncSchemaRegistryClient(ClientBase):
     ) -> RegisteredSchema | None:
         """Find ``schema`` under ``subject``; None if the subject or the schema is not there."""
         return await self._call(
-            self._plans.lookup(subject, schema, references, normalize, deleted, schema_type)
+            self._plans.lookup(
+                subject, schema, references, normalize, deleted, schema_type
+            )
         )
 
     async def get_schema(self, schema_id: int) -> str:
@@ -158,7 +160,9 @@ class AsyncSchemaRegistryClient(ClientBase):
         """The subject's version numbers; [] if the subject does not exist."""
         return await self._call(self._plans.get_versions(subject, deleted))
 
-    async def get_subjects(self, prefix: str | None = None, *, deleted: bool = False) -> list[str]:
+    async def get_subjects(
+        self, prefix: str | None = None, *, deleted: bool = False
+    ) -> list[str]:
         """All subject names, optionally only those starting with ``prefix``."""
         return await self._call(self._plans.get_subjects(prefix, deleted))
 
@@ -184,7 +188,9 @@ class AsyncSchemaRegistryClient(ClientBase):
         self, subject: str | None = None, *, default_to_global: bool = False
     ) -> str | None:
         """The registry's level, or the subject's own (None when it has none)."""
-        return await self._call(self._plans.get_compatibility(subject, default_to_global))
+        return await self._call(
+            self._plans.get_compatibility(subject, default_to_global)
+        )
 
     async def set_compatibility(self, level: str, subject: str | None = None) -> str:
         """Set the registry's (or the subject's) compatibility level; returns the level set."""
@@ -200,7 +206,9 @@ class AsyncSchemaRegistryClient(ClientBase):
         """READWRITE, READONLY or IMPORT; None when the subject has no mode of its own."""
         return await self._call(self._plans.get_mode(subject, default_to_global))
 
-    async def set_mode(self, mode: str, subject: str | None = None, *, force: bool = False) -> str:
+    async def set_mode(
+        self, mode: str, subject: str | None = None, *, force: bool = False
+    ) -> str:
         """Set the registry's (or the subject's) mode; returns the mode set."""
         return await self._call(self._plans.set_mode(mode, subject, force))
 
@@ -208,7 +216,9 @@ class AsyncSchemaRegistryClient(ClientBase):
         """Drop the subject's own mode; returns the old one (None if it had none)."""
         return await self._call(self._plans.delete_mode(subject))
 
-    async def delete_subject(self, subject: str, *, permanent: bool = False) -> list[int]:
+    async def delete_subject(
+        self, subject: str, *, permanent: bool = False
+    ) -> list[int]:
         """Soft-delete the subject (then hard-delete if ``permanent``); returns the versions."""
         return await self._call(self._plans.delete_subject(subject, permanent))
 

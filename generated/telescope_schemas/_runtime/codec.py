@@ -48,7 +48,14 @@ _DAYS_SHIFT: Final = _dt.date(1970, 1, 1).toordinal()
 
 
 # The exceptions an encoder can raise for a bad value (anything else propagates as it is).
-FAILURES: Final = (ValueError, TypeError, AttributeError, KeyError, OverflowError, struct.error)
+FAILURES: Final = (
+    ValueError,
+    TypeError,
+    AttributeError,
+    KeyError,
+    OverflowError,
+    struct.error,
+)
 
 # --- errors ---------------------------------------------------------------------------------
 
@@ -71,7 +78,11 @@ class EncodeError(SerializationError):
 
     @property
     def path(self) -> str:
-        return ".".join([self.record or "", *self.fields]) if self.fields else (self.record or "")
+        return (
+            ".".join([self.record or "", *self.fields])
+            if self.fields
+            else (self.record or "")
+        )
 
     def __str__(self) -> str:
         path = self.path
@@ -107,7 +118,9 @@ def field_error(exc: Exception, record: str, field: str) -> NoReturn:
 
 
 def no_branch(value: Any, union: str) -> EncodeError:
-    return EncodeError(f"{_kind(value)} value {value!r:.60} matches no branch of {union}")
+    return EncodeError(
+        f"{_kind(value)} value {value!r:.60} matches no branch of {union}"
+    )
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -249,23 +262,37 @@ def _datetime(value: Any, kind: str) -> _dt.datetime:
 def write_timestamp_millis(buf: bytearray, value: Any) -> None:
     d = _datetime(value, "timestamp-millis")
     delta = d - (EPOCH if d.tzinfo is not None else EPOCH_NAIVE)
-    _write_varint(buf, delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000)
+    _write_varint(
+        buf, delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
+    )
 
 
 def write_timestamp_micros(buf: bytearray, value: Any) -> None:
     d = _datetime(value, "timestamp-micros")
     delta = d - (EPOCH if d.tzinfo is not None else EPOCH_NAIVE)
-    _write_varint(buf, delta.days * 86_400_000_000 + delta.seconds * 1_000_000 + delta.microseconds)
+    _write_varint(
+        buf,
+        delta.days * 86_400_000_000 + delta.seconds * 1_000_000 + delta.microseconds,
+    )
 
 
 def write_local_timestamp_millis(buf: bytearray, value: Any) -> None:
-    delta = _datetime(value, "local-timestamp-millis").replace(tzinfo=None) - EPOCH_NAIVE
-    _write_varint(buf, delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000)
+    delta = (
+        _datetime(value, "local-timestamp-millis").replace(tzinfo=None) - EPOCH_NAIVE
+    )
+    _write_varint(
+        buf, delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
+    )
 
 
 def write_local_timestamp_micros(buf: bytearray, value: Any) -> None:
-    delta = _datetime(value, "local-timestamp-micros").replace(tzinfo=None) - EPOCH_NAIVE
-    _write_varint(buf, delta.days * 86_400_000_000 + delta.seconds * 1_000_000 + delta.microseconds)
+    delta = (
+        _datetime(value, "local-timestamp-micros").replace(tzinfo=None) - EPOCH_NAIVE
+    )
+    _write_varint(
+        buf,
+        delta.days * 86_400_000_000 + delta.seconds * 1_000_000 + delta.microseconds,
+    )
 
 
 def date_days(value: Any) -> int:
@@ -277,13 +304,17 @@ def date_days(value: Any) -> int:
 def time_millis(value: Any) -> int:
     if not isinstance(value, _dt.time):
         raise wrong("time (time-millis)", value)
-    return ((value.hour * 60 + value.minute) * 60 + value.second) * 1000 + value.microsecond // 1000
+    return (
+        (value.hour * 60 + value.minute) * 60 + value.second
+    ) * 1000 + value.microsecond // 1000
 
 
 def time_micros(value: Any) -> int:
     if not isinstance(value, _dt.time):
         raise wrong("time (time-micros)", value)
-    return ((value.hour * 60 + value.minute) * 60 + value.second) * 1_000_000 + value.microsecond
+    return (
+        (value.hour * 60 + value.minute) * 60 + value.second
+    ) * 1_000_000 + value.microsecond
 
 
 def uuid_str(value: Any) -> bytes:
@@ -489,7 +520,9 @@ def read_fixed(data: bytes, pos: int, size: int) -> tuple[bytes, int]:
     return data[pos:end], end
 
 
-def read_decimal(data: bytes, pos: int, precision: int, scale: int) -> tuple[_decimal.Decimal, int]:
+def read_decimal(
+    data: bytes, pos: int, precision: int, scale: int
+) -> tuple[_decimal.Decimal, int]:
     """A decimal on bytes, as fastavro reads it (see ``to_decimal``)."""
     n = data[pos]
     if n & 0x81:
@@ -501,7 +534,10 @@ def read_decimal(data: bytes, pos: int, precision: int, scale: int) -> tuple[_de
     if end > len(data):
         raise EOFError
     ctx = _CONTEXTS.get(precision) or decimal_context(precision)
-    return _Decimal(int.from_bytes(data[pos:end], "big", signed=True)).scaleb(-scale, ctx), end
+    return (
+        _Decimal(int.from_bytes(data[pos:end], "big", signed=True)).scaleb(-scale, ctx),
+        end,
+    )
 
 
 def read_uuid(data: bytes, pos: int) -> tuple[_uuid.UUID, int]:
@@ -606,7 +642,14 @@ def encode(value: Any, prefix: bytes = b"") -> bytes:
         if exc.record is None:
             exc.record = type(value).__name__
         raise
-    except (TypeError, ValueError, AttributeError, KeyError, OverflowError, struct.error) as exc:
+    except (
+        TypeError,
+        ValueError,
+        AttributeError,
+        KeyError,
+        OverflowError,
+        struct.error,
+    ) as exc:
         raise EncodeError(f"{type(exc).__name__}: {exc}", type(value).__name__) from exc
     return bytes(buf)
 
@@ -626,7 +669,13 @@ def decode(cls: type[T], data: bytes, pos: int = 0) -> tuple[T, int]:
             f"the Avro body ends early: {len(data) - pos} bytes are not a whole {cls.__name__}",
             size=len(data),
         ) from exc
-    except (ValueError, TypeError, OverflowError, RecursionError, _decimal.InvalidOperation) as exc:
+    except (
+        ValueError,
+        TypeError,
+        OverflowError,
+        RecursionError,
+        _decimal.InvalidOperation,
+    ) as exc:
         raise DeserializationError(
             f"cannot decode the Avro body as {cls.__name__}: {type(exc).__name__}: {exc}"
         ) from exc

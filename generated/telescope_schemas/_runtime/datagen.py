@@ -57,7 +57,9 @@ class DatagenError(AvrobindError, ValueError):
     """No datum can be generated: unknown named type, or a type with no finite value."""
 
 
-_PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
+_PRIMITIVES = frozenset(
+    {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
+)
 _RECORDS = frozenset({"record", "error"})
 _NAMED = frozenset({"record", "error", "enum", "fixed"})
 _INF = math.inf
@@ -69,12 +71,12 @@ _UTC = datetime.UTC
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=_UTC)
 _EPOCH_NAIVE = datetime.datetime(1970, 1, 1)
 # Bounds of what datetime can hold, as offsets from the epoch (the reader adds them to it).
-_MIN_MICROS = (datetime.datetime.min.replace(tzinfo=_UTC) - _EPOCH) // datetime.timedelta(
-    microseconds=1
-)
-_MAX_MICROS = (datetime.datetime.max.replace(tzinfo=_UTC) - _EPOCH) // datetime.timedelta(
-    microseconds=1
-)
+_MIN_MICROS = (
+    datetime.datetime.min.replace(tzinfo=_UTC) - _EPOCH
+) // datetime.timedelta(microseconds=1)
+_MAX_MICROS = (
+    datetime.datetime.max.replace(tzinfo=_UTC) - _EPOCH
+) // datetime.timedelta(microseconds=1)
 _NOW_MICROS = 1_700_000_000_000_000  # 2023-11-14: the centre of the "realistic" range
 _CENTURY_MICROS = 100 * 366 * 86_400_000_000
 _DAYS_SHIFT = datetime.date(1970, 1, 1).toordinal()
@@ -85,7 +87,20 @@ _DAY_MICROS = 86_400_000_000
 # Characters that break naive quoting or encoding: quotes, backslashes, control characters,
 # Latin-1, CJK, an astral emoji, a line separator that str.splitlines() splits on.
 _NASTY_CHARS = "\"'\\\n\r\t\x00\x7féßÆ日本€\u2028😀{}%$"
-_NASTY_STRINGS = ("", " ", '"', "'", "\\", '"""', "'''", 'x"', "x\\", "{{ x }}", "None", "null")
+_NASTY_STRINGS = (
+    "",
+    " ",
+    '"',
+    "'",
+    "\\",
+    '"""',
+    "'''",
+    'x"',
+    "x\\",
+    "{{ x }}",
+    "None",
+    "null",
+)
 _FLOAT_SPECIALS = (0.0, -0.0, 1.0, -1.0, 0.5, math.inf, -math.inf)
 _DOUBLE_SPECIALS = (*_FLOAT_SPECIALS, 1e300, -2.5e-308, 5e-324, 0.1, 123456789.125)
 
@@ -176,10 +191,14 @@ class DatumGenerator:
                     self._named[name] = available[name]
                     pending.append(available[name])
                 else:
-                    missing.append(name)  # unless a definition pulled later has it inline
+                    missing.append(
+                        name
+                    )  # unless a definition pulled later has it inline
         missing = [name for name in missing if name not in self._named]
         if missing:
-            raise DatagenError(f"unknown named type {missing[0]!r}: pass its definition in `named`")
+            raise DatagenError(
+                f"unknown named type {missing[0]!r}: pass its definition in `named`"
+            )
 
     def _resolve(self, schema: Any) -> Any:
         if isinstance(schema, str) and schema not in _PRIMITIVES:
@@ -235,9 +254,14 @@ class DatumGenerator:
         if kind == "bytes" and schema.get("logicalType") == "big-decimal":
             # Raw bytes, but they must hold an encoded big-decimal to be decodable.
             unscaled = self._integer(-(10**12), 10**12)
-            return encode_big_decimal(decimal.Decimal(unscaled).scaleb(-self._rng.randint(0, 12)))
+            return encode_big_decimal(
+                decimal.Decimal(unscaled).scaleb(-self._rng.randint(0, 12))
+            )
         if kind in _RECORDS:
-            return {f["name"]: self._gen(f["type"], depth + 1) for f in schema.get("fields", ())}
+            return {
+                f["name"]: self._gen(f["type"], depth + 1)
+                for f in schema.get("fields", ())
+            }
         if kind == "enum":
             return self._rng.choice(schema["symbols"])
         if kind == "fixed":
@@ -249,7 +273,10 @@ class DatumGenerator:
             ]
         if kind == "map":
             count = self._count(schema["values"], depth)
-            return {self._string(6): self._gen(schema["values"], depth + 1) for _ in range(count)}
+            return {
+                self._string(6): self._gen(schema["values"], depth + 1)
+                for _ in range(count)
+            }
         return self._primitive(kind)
 
     def _count(self, items: Any, depth: int) -> int:
@@ -262,14 +289,18 @@ class DatumGenerator:
         indexes = [i for i, branch in enumerate(union) if self._height(branch) < _INF]
         self._rng.shuffle(indexes)
         if depth >= self.max_depth:
-            indexes.sort(key=lambda i: self._height(union[i]))  # stable: ties stay shuffled
+            indexes.sort(
+                key=lambda i: self._height(union[i])
+            )  # stable: ties stay shuffled
         for index in indexes:
             branch = union[index]
             definition = self._resolve(branch)
             if isinstance(definition, dict) and definition["type"] in _NAMED:
                 # The writer picks a tuple's branch by name, without looking at the value.
                 value = self._gen(branch, depth)
-                if definition["type"] == "fixed" and not self._fixed_kept(union, index, value):
+                if definition["type"] == "fixed" and not self._fixed_kept(
+                    union, index, value
+                ):
                     continue
                 return (definition["name"], value)
             for _ in range(8):
@@ -339,14 +370,18 @@ class DatumGenerator:
             pick = rng.random()
             if pick < 0.6:
                 chars.append(
-                    rng.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _-.")
+                    rng.choice(
+                        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _-."
+                    )
                 )
             elif pick < 0.85:
                 chars.append(rng.choice(_NASTY_CHARS))
             else:
                 code = rng.randint(0x80, 0xFFFF if rng.random() < 0.7 else 0x10FFFF)
                 # Lone surrogates cannot be encoded as UTF-8.
-                chars.append(chr(code if not 0xD800 <= code <= 0xDFFF else code - 0x800))
+                chars.append(
+                    chr(code if not 0xD800 <= code <= 0xDFFF else code - 0x800)
+                )
         return "".join(chars)
 
     def _logical(self, key: str, schema: dict[str, Any]) -> Any:
@@ -371,7 +406,9 @@ class DatumGenerator:
                 )
                 * unit
             )
-            return (_EPOCH if tz else _EPOCH_NAIVE) + datetime.timedelta(microseconds=micros)
+            return (_EPOCH if tz else _EPOCH_NAIVE) + datetime.timedelta(
+                microseconds=micros
+            )
         if key == "string-uuid":
             return uuid.UUID(int=rng.getrandbits(128))
         if key in ("bytes-decimal", "fixed-decimal"):
@@ -393,8 +430,14 @@ class DatumGenerator:
 
     def _decimal(self, schema: dict[str, Any]) -> Any:
         bounds = _decimal_bounds(schema)
-        if bounds is None:  # not a valid decimal: fastavro's reader would fail, the spec ignores it
-            return self._bytes(schema["size"]) if schema["type"] == "fixed" else self._bytes(4)
+        if (
+            bounds is None
+        ):  # not a valid decimal: fastavro's reader would fail, the spec ignores it
+            return (
+                self._bytes(schema["size"])
+                if schema["type"] == "fixed"
+                else self._bytes(4)
+            )
         precision, scale, limit = bounds
         rng = self._rng
         digits = rng.randint(1, precision)
@@ -403,7 +446,9 @@ class DatumGenerator:
             unscaled = rng.choice((0, limit, -limit))
         unscaled = max(-limit, min(limit, unscaled))
         sign = 1 if unscaled < 0 else 0  # never -0: it would read back as 0
-        return decimal.Decimal((sign, tuple(int(d) for d in str(abs(unscaled))), -scale))
+        return decimal.Decimal(
+            (sign, tuple(int(d) for d in str(abs(unscaled))), -scale)
+        )
 
     def _fixed_kept(self, union: list[Any], index: int, value: Any) -> bool:
         """Whether a fixed branch's value keeps its branch once read into a Python value.
@@ -432,7 +477,9 @@ class DatumGenerator:
                 continue
             kind = _type_of(self._resolve(candidate))
             if kind == "record":  # not "error": fastavro compares the string
-                fields = len({f["name"] for f in self._resolve(candidate)["fields"]} & set(datum))
+                fields = len(
+                    {f["name"] for f in self._resolve(candidate)["fields"]} & set(datum)
+                )
                 if fields > most_fields:
                     best, most_fields = index, fields
             elif kind == "float":
@@ -462,7 +509,9 @@ class DatumGenerator:
         if kind == "bytes":
             return isinstance(datum, (bytes, bytearray))
         if kind in ("int", "long"):
-            low, high = (_INT_MIN, _INT_MAX) if kind == "int" else (_LONG_MIN, _LONG_MAX)
+            low, high = (
+                (_INT_MIN, _INT_MAX) if kind == "int" else (_LONG_MIN, _LONG_MAX)
+            )
             return (
                 isinstance(datum, numbers.Integral)
                 and not isinstance(datum, bool)
@@ -496,7 +545,8 @@ class DatumGenerator:
                 return False
             return all(
                 self._validates(
-                    f["type"], datum[f["name"]] if f["name"] in datum else f.get("default")
+                    f["type"],
+                    datum[f["name"]] if f["name"] in datum else f.get("default"),
                 )
                 for f in schema.get("fields", ())
             )
@@ -507,7 +557,9 @@ class DatumGenerator:
             name, value = datum
             for candidate in union:
                 # fastavro matches a tuple against an inline definition only if it is a record.
-                label = candidate["name"] if _type_of(candidate) == "record" else candidate
+                label = (
+                    candidate["name"] if _type_of(candidate) == "record" else candidate
+                )
                 if label == name:
                     return self._validates(candidate, value)
             return False
@@ -559,11 +611,18 @@ def _decimal_bounds(schema: dict[str, Any]) -> tuple[int, int, int] | None:
     """Precision, scale and largest unscaled value of a decimal; None if it is invalid."""
     precision: Any = schema.get("precision")
     scale: Any = schema.get("scale", 0)
-    if not (_is_int(precision) and _is_int(scale) and 0 <= scale <= precision and precision > 0):
+    if not (
+        _is_int(precision)
+        and _is_int(scale)
+        and 0 <= scale <= precision
+        and precision > 0
+    ):
         return None
     limit = 10**precision - 1
     if schema["type"] == "fixed":
-        limit = min(limit, 2 ** (8 * schema["size"] - 1) - 1)  # two's complement in `size` bytes
+        limit = min(
+            limit, 2 ** (8 * schema["size"] - 1) - 1
+        )  # two's complement in `size` bytes
     return (precision, scale, limit) if limit >= 0 else None
 
 

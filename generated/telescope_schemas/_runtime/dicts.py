@@ -26,7 +26,8 @@ T = TypeVar("T")
 
 def json_form(value: Any) -> Any:
     """A dict-form value with JSON's types: dates and times as ISO 8601 text, UUIDs and decimals
-    as text, durations as objects, bytes as Avro's JSON text (one character per byte)."""
+    as text, durations as objects, bytes as Avro's JSON text (one character per byte).
+    """
     if isinstance(value, dict):
         return {k: json_form(v) for k, v in value.items()}
     if isinstance(value, Duration):  # a tuple: before lists
@@ -60,7 +61,9 @@ def check_fields(data: Any, cls: Any) -> None:
         raise EncodeError(f"expected a dict of fields, got {_kind(data)}", cls.__name__)
     missing = [n for n in required if n not in data]
     if missing:
-        raise EncodeError(f"missing field(s) {', '.join(map(repr, missing))}", cls.__name__)
+        raise EncodeError(
+            f"missing field(s) {', '.join(map(repr, missing))}", cls.__name__
+        )
     unknown = [k for k in data if k not in known]
     if unknown:
         raise EncodeError(
@@ -109,13 +112,17 @@ def as_bytes(value: Any) -> bytes:
     if isinstance(value, bytearray):
         return bytes(value)
     if isinstance(value, str):
-        return value.encode("latin-1")  # Avro's JSON text: code points 0-255, one per byte
+        return value.encode(
+            "latin-1"
+        )  # Avro's JSON text: code points 0-255, one per byte
     raise TypeError(f"expected bytes or text, got {_kind(value)}")
 
 
 def _parsed(value: Any, kind: type[T], parse: Callable[[str], T], what: str) -> T:
     """`value` if it is a `kind` (a date that is not a datetime), else `parse` of its text."""
-    if isinstance(value, kind) and not (kind is _dt.date and isinstance(value, _dt.datetime)):
+    if isinstance(value, kind) and not (
+        kind is _dt.date and isinstance(value, _dt.datetime)
+    ):
         return value
     if isinstance(value, str):
         return parse(value)
@@ -123,7 +130,9 @@ def _parsed(value: Any, kind: type[T], parse: Callable[[str], T], what: str) -> 
 
 
 def as_datetime(value: Any) -> _dt.datetime:
-    return _parsed(value, _dt.datetime, _dt.datetime.fromisoformat, "datetime or ISO 8601 text")
+    return _parsed(
+        value, _dt.datetime, _dt.datetime.fromisoformat, "datetime or ISO 8601 text"
+    )
 
 
 def as_date(value: Any) -> _dt.date:
@@ -144,7 +153,9 @@ def as_decimal(value: Any) -> _decimal.Decimal:
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         try:
             # A float is taken as it prints (0.1 is 0.1, not its binary expansion).
-            return _decimal.Decimal(value if not isinstance(value, float) else repr(value))
+            return _decimal.Decimal(
+                value if not isinstance(value, float) else repr(value)
+            )
         except _decimal.InvalidOperation:
             raise ValueError(f"{value!r:.80} is not a decimal number") from None
     raise TypeError(f"expected Decimal, text or a number, got {_kind(value)}")
@@ -155,4 +166,6 @@ def as_duration(value: Any) -> Duration:
         return value
     if isinstance(value, Mapping) and set(value) <= set(Duration._fields):
         return Duration(**value)
-    raise TypeError(f"expected Duration or {{months, days, milliseconds}}, got {_kind(value)}")
+    raise TypeError(
+        f"expected Duration or {{months, days, milliseconds}}, got {_kind(value)}"
+    )

@@ -31,7 +31,9 @@ class Duration(NamedTuple):
     def to_bytes(self) -> bytes:
         for part, value in zip(self._fields, self, strict=True):
             if not 0 <= value <= 0xFFFFFFFF:
-                raise ValueError(f"duration {part} must be in 0..4294967295, got {value}")
+                raise ValueError(
+                    f"duration {part} must be in 0..4294967295, got {value}"
+                )
         return b"".join(v.to_bytes(4, "little") for v in self)
 
     @classmethod
@@ -138,7 +140,9 @@ def _unscaled(v: _decimal.Decimal, precision: int, scale: int) -> int:
         )
     unscaled: int = int("".join(map(str, digits)) or "0") * pow(10, exp + scale)
     if len(str(unscaled)) > precision and unscaled:
-        raise ValueError(f"decimal {v} needs more than {precision} digits (precision {precision})")
+        raise ValueError(
+            f"decimal {v} needs more than {precision} digits (precision {precision})"
+        )
     return -unscaled if sign else unscaled
 
 
@@ -149,7 +153,9 @@ def encode_decimal_bytes(v: _decimal.Decimal, precision: int, scale: int) -> byt
     return unscaled.to_bytes(size, "big", signed=True)
 
 
-def encode_decimal_fixed(v: _decimal.Decimal, precision: int, scale: int, size: int) -> bytes:
+def encode_decimal_fixed(
+    v: _decimal.Decimal, precision: int, scale: int, size: int
+) -> bytes:
     unscaled = _unscaled(v, precision, scale)
     try:
         return unscaled.to_bytes(size, "big", signed=True)

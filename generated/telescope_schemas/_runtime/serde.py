@@ -83,7 +83,9 @@ def subject_name(strategy: str, topic: str, role: str, codec: Codec[Any]) -> str
         return codec.name
     if strategy == "topic-record":
         return f"{topic}-{codec.name}"
-    raise ValueError(f"subject_strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
+    raise ValueError(
+        f"subject_strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}"
+    )
 
 
 # --- what a topic holds ---------------------------------------------------------------------
@@ -103,7 +105,9 @@ class TopicSpec(Generic[K, V]):
     value: Codec[V]
     key: Codec[K] | RawKey[K] | None = None
     subject_strategy: str = "topic"
-    registry_url: str | None = None  # the configured default (AVROBIND_REGISTRY_URL wins)
+    registry_url: str | None = (
+        None  # the configured default (AVROBIND_REGISTRY_URL wins)
+    )
     tombstones: bool = False
 
     def subject(self, role: str, strategy: str | None = None) -> str | None:
@@ -163,14 +167,20 @@ class _TopicSerdeBase(Generic[K, V]):
     spec: TopicSpec[K, V]
     key: Any  # the key's subject serde (sync or async), None without a key schema
     raw_key: RawKey[K] | None  # keys written by Kafka's own serializers (no subject)
-    _TOMBSTONES: ClassVar[bool] = False  # True: the class types deserialize(None) -> None
+    _TOMBSTONES: ClassVar[bool] = (
+        False  # True: the class types deserialize(None) -> None
+    )
 
-    def _setup_spec(self, spec: TopicSpec[K, V] | None, subject_strategy: str | None) -> None:
+    def _setup_spec(
+        self, spec: TopicSpec[K, V] | None, subject_strategy: str | None
+    ) -> None:
         chosen = spec if spec is not None else getattr(type(self), "SPEC", None)
         if chosen is None:
             raise TypeError(f"{type(self).__name__} needs a TopicSpec (spec=...)")
         if self._TOMBSTONES and not chosen.tombstones:
-            raise ValueError(f"{type(self).__name__} needs a TopicSpec with tombstones=True")
+            raise ValueError(
+                f"{type(self).__name__} needs a TopicSpec with tombstones=True"
+            )
         strategy = subject_strategy or chosen.subject_strategy
         if strategy not in STRATEGIES:
             raise ValueError(
@@ -221,14 +231,21 @@ class TopicSerde(_TopicSerdeBase[K, V]):
     ) -> None:
         self._setup_spec(spec, subject_strategy)
         if isinstance(registry, AsyncSchemaRegistryClient):
-            raise TypeError("TopicSerde needs a SchemaRegistryClient, not the async client")
+            raise TypeError(
+                "TopicSerde needs a SchemaRegistryClient, not the async client"
+            )
         if isinstance(registry, SchemaRegistryClient):
             self.registry, self._owns_registry = registry, False
         else:
-            config = registry_config(schema_registry_url, registry, self.spec.registry_url)
+            config = registry_config(
+                schema_registry_url, registry, self.spec.registry_url
+            )
             self.registry, self._owns_registry = SchemaRegistryClient(config), True
         self.value: SubjectSerde[V] = SubjectSerde(
-            self.spec.value, self.value_subject, self.registry, auto_register=auto_register
+            self.spec.value,
+            self.value_subject,
+            self.registry,
+            auto_register=auto_register,
         )
         self.key: SubjectSerde[K] | None = None
         if isinstance(self.spec.key, Codec) and self.key_subject is not None:
@@ -314,9 +331,7 @@ class TopicSerde(_TopicSerdeBase[K, V]):
         self.close()
 
     def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(topic={self.topic!r}, key={self.key!r}, value={self.value!r})"
-        )
+        return f"{type(self).__name__}(topic={self.topic!r}, key={self.key!r}, value={self.value!r})"
 
 
 class TombstoneTopicSerde(TopicSerde[K, V]):
@@ -358,10 +373,15 @@ class AsyncTopicSerde(_TopicSerdeBase[K, V]):
         if isinstance(registry, AsyncSchemaRegistryClient):
             self.registry, self._owns_registry = registry, False
         else:
-            config = registry_config(schema_registry_url, registry, self.spec.registry_url)
+            config = registry_config(
+                schema_registry_url, registry, self.spec.registry_url
+            )
             self.registry, self._owns_registry = AsyncSchemaRegistryClient(config), True
         self.value: AsyncSubjectSerde[V] = AsyncSubjectSerde(
-            self.spec.value, self.value_subject, self.registry, auto_register=auto_register
+            self.spec.value,
+            self.value_subject,
+            self.registry,
+            auto_register=auto_register,
         )
         self.key: AsyncSubjectSerde[K] | None = None
         if isinstance(self.spec.key, Codec) and self.key_subject is not None:
@@ -419,6 +439,4 @@ class AsyncTopicSerde(_TopicSerdeBase[K, V]):
         await self.aclose()
 
     def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(topic={self.topic!r}, key={self.key!r}, value={self.value!r})"
-        )
+        return f"{type(self).__name__}(topic={self.topic!r}, key={self.key!r}, value={self.value!r})"

@@ -15,7 +15,14 @@ from typing import Final
 
 from .errors import InvalidMagicByteError, TruncatedMessageError
 
-__all__ = ["HEADER_SIZE", "MAGIC_BYTE", "MAX_SCHEMA_ID", "frame", "header", "parse_header"]
+__all__ = [
+    "HEADER_SIZE",
+    "MAGIC_BYTE",
+    "MAX_SCHEMA_ID",
+    "frame",
+    "header",
+    "parse_header",
+]
 
 MAGIC_BYTE: Final = 0
 HEADER_SIZE: Final = 5

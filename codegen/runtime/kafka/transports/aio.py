@@ -69,23 +69,34 @@ CONNECTION_OPTIONS: Final = (
 
 def connection_options(options: Mapping[str, Any]) -> dict[str, Any]:
     """A dead-letter producer's options: the consumer's connection options, ``acks="all"``."""
-    return {"acks": "all", **{k: options[k] for k in CONNECTION_OPTIONS if k in options}}
+    return {
+        "acks": "all",
+        **{k: options[k] for k in CONNECTION_OPTIONS if k in options},
+    }
 
 
-def check_options(target: Any, options: Mapping[str, Any], owned: frozenset[str]) -> None:
+def check_options(
+    target: Any, options: Mapping[str, Any], owned: frozenset[str]
+) -> None:
     """Fail when the transport is built, not at start(), on an option aiokafka would reject."""
     taken = sorted(owned & options.keys())
     if taken:
-        raise TypeError(f"{', '.join(taken)}: set by avrobind (the serde is built in); do not pass")
+        raise TypeError(
+            f"{', '.join(taken)}: set by avrobind (the serde is built in); do not pass"
+        )
     accepted = set(inspect.signature(target.__init__).parameters) - {"self", "topics"}
     unknown = sorted(set(options) - accepted)
     if unknown:
-        raise TypeError(f"unknown option(s) for {target.__name__}: {', '.join(unknown)}")
+        raise TypeError(
+            f"unknown option(s) for {target.__name__}: {', '.join(unknown)}"
+        )
 
 
 def _translate(exc: BaseException, topic: str | None) -> KafkaClientError:
     text = f"{type(exc).__name__}: {exc}"
-    if getattr(exc, "retriable", False) or isinstance(exc, (KafkaTimeoutError, UnknownError)):
+    if getattr(exc, "retriable", False) or isinstance(
+        exc, (KafkaTimeoutError, UnknownError)
+    ):
         return BrokerUnavailableError(
             f"no Kafka broker answered in time ({text})",
             client=CLIENT,
@@ -118,7 +129,9 @@ class AioProducer:
         )
         self._producer: Any = None
 
-    def translate(self, exc: BaseException, topic: str | None = None) -> KafkaClientError:
+    def translate(
+        self, exc: BaseException, topic: str | None = None
+    ) -> KafkaClientError:
         return _translate(exc, topic)
 
     async def start(self) -> None:
@@ -141,14 +154,21 @@ class AioProducer:
         timestamp_ms: int | None,
     ) -> Awaitable[Any]:
         future: Awaitable[Any] = await self._producer.send(
-            topic, value, key=key, headers=headers, partition=partition, timestamp_ms=timestamp_ms
+            topic,
+            value,
+            key=key,
+            headers=headers,
+            partition=partition,
+            timestamp_ms=timestamp_ms,
         )
         return future
 
     async def send_batch(self, topic: str, messages: Sequence[OutMessage]) -> list[Any]:
         send = self._producer.send
         futures = [
-            await send(topic, value, key=key, headers=headers, partition=p, timestamp_ms=ts)
+            await send(
+                topic, value, key=key, headers=headers, partition=p, timestamp_ms=ts
+            )
             for value, key, headers, p, ts in messages
         ]
         return list(await asyncio.gather(*futures))
@@ -212,7 +232,9 @@ class AioConsumer:
         }
         self._consumer: Any = None
 
-    def translate(self, exc: BaseException, topic: str | None = None) -> KafkaClientError:
+    def translate(
+        self, exc: BaseException, topic: str | None = None
+    ) -> KafkaClientError:
         return _translate(exc, topic)
 
     async def start(self, topics: Sequence[str], on_revoked: OnRevoked) -> None:
@@ -228,7 +250,9 @@ class AioConsumer:
 
     async def fetch(self, timeout_ms: int, max_records: int) -> Sequence[Fetched]:
         try:
-            batch = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=max_records)
+            batch = await self._consumer.getmany(
+                timeout_ms=timeout_ms, max_records=max_records
+            )
         except ConsumerStoppedError:
             return []
         if len(batch) == 1:
@@ -237,7 +261,9 @@ class AioConsumer:
 
     async def commit(self, offsets: Mapping[TP, int]) -> bool:
         try:
-            await self._consumer.commit({TopicPartition(*tp): o for tp, o in offsets.items()})
+            await self._consumer.commit(
+                {TopicPartition(*tp): o for tp, o in offsets.items()}
+            )
         except (CommitFailedError, IllegalStateError) as exc:
             # The group rebalanced: the new owner reads these again (at least once).
             log.warning("could not commit %s: %s", dict(offsets), exc)
@@ -274,11 +300,14 @@ class AioConsumer:
 
 async def _stop(client: Any) -> None:
     """Stop an aiokafka client. Without a broker, aiokafka's own stop lets the cancellation
-    of its internal tasks escape as CancelledError: that one is not ours to propagate."""
+    of its internal tasks escape as CancelledError: that one is not ours to propagate.
+    """
     try:
         await client.stop()
     except asyncio.CancelledError:
         task = asyncio.current_task()
         if task is not None and task.cancelling():
             raise
-        log.warning("aiokafka's %s stopped with its tasks cancelled", type(client).__name__)
+        log.warning(
+            "aiokafka's %s stopped with its tasks cancelled", type(client).__name__
+        )

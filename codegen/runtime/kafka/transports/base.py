@@ -32,7 +32,9 @@ OnRevoked: TypeAlias = Callable[[set[TP]], Mapping[TP, int]]
 the transport commits before letting them go (handled, not yet committed)."""
 
 HeaderList: TypeAlias = list[tuple[str, bytes]]
-OutMessage: TypeAlias = tuple[bytes | None, bytes | None, HeaderList | None, int | None, int | None]
+OutMessage: TypeAlias = tuple[
+    bytes | None, bytes | None, HeaderList | None, int | None, int | None
+]
 """A message to send: ``(value, key, headers, partition, timestamp_ms)``."""
 
 
@@ -103,7 +105,9 @@ class _Translating(Protocol):
     client: str
     errors: tuple[type[BaseException], ...]
 
-    def translate(self, exc: BaseException, topic: str | None = None) -> KafkaClientError: ...
+    def translate(
+        self, exc: BaseException, topic: str | None = None
+    ) -> KafkaClientError: ...
 
 
 class AsyncProducerTransport(_Translating, Protocol):

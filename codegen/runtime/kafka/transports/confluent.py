@@ -33,7 +33,9 @@ __all__ = [
 ]
 
 CLIENT: Final = "confluent"
-OWNED_PRODUCER: Final = frozenset({"bootstrap.servers", "key.serializer", "value.serializer"})
+OWNED_PRODUCER: Final = frozenset(
+    {"bootstrap.servers", "key.serializer", "value.serializer"}
+)
 OWNED_CONSUMER: Final = frozenset(
     {"bootstrap.servers", "group.id", "key.deserializer", "value.deserializer"}
 )
@@ -108,7 +110,9 @@ def connection_options(options: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def check_options(options: Mapping[str, Any], owned: frozenset[str], owner: str) -> None:
+def check_options(
+    options: Mapping[str, Any], owned: frozenset[str], owner: str
+) -> None:
     """Refuse the options avrobind sets itself, with the reason."""
     taken = sorted(owned & options.keys())
     if taken:
@@ -134,7 +138,10 @@ def translate_error(error: Any, topic: str | None = None) -> KafkaClientError:
     text = f"{name}: {error.str()}"
     if name in _UNREACHABLE:
         return BrokerUnavailableError(
-            f"no Kafka broker answered in time ({text})", client=CLIENT, topic=topic, code=name
+            f"no Kafka broker answered in time ({text})",
+            client=CLIENT,
+            topic=topic,
+            code=name,
         )
     return DeliveryError(text, client=CLIENT, topic=topic, code=name)
 
@@ -199,18 +206,24 @@ class ConfluentProducer:
         self.errors: tuple[type[BaseException], ...] = (self._ck.KafkaException,)
         check_options(options, OWNED_PRODUCER, "the producer")
         servers = (
-            bootstrap_servers if isinstance(bootstrap_servers, str) else ",".join(bootstrap_servers)
+            bootstrap_servers
+            if isinstance(bootstrap_servers, str)
+            else ",".join(bootstrap_servers)
         )
         self._config = _config({"bootstrap.servers": servers}, options)
         if "delivery.timeout.ms" not in options:
-            self._config.setdefault("message.timeout.ms", max(1, int(broker_timeout * 1000)))
+            self._config.setdefault(
+                "message.timeout.ms", max(1, int(broker_timeout * 1000))
+            )
         # Kafka's (Java's, aiokafka's) partitioner rather than librdkafka's CRC32 default: a
         # key lands on the same partition whichever client produced it.
         self._config.setdefault("partitioner", "murmur2_random")
         self.broker_timeout = broker_timeout
         self._producer: Any = None
 
-    def translate(self, exc: BaseException, topic: str | None = None) -> KafkaClientError:
+    def translate(
+        self, exc: BaseException, topic: str | None = None
+    ) -> KafkaClientError:
         return _translate(exc, topic)
 
     def start(self) -> None:
@@ -297,7 +310,9 @@ class ConfluentProducer:
 
 def message_delivery(message: Any) -> Delivery:
     """The ``Delivery`` of an acknowledged confluent-kafka message."""
-    return Delivery(message.topic(), message.partition(), message.offset(), message.timestamp()[1])
+    return Delivery(
+        message.topic(), message.partition(), message.offset(), message.timestamp()[1]
+    )
 
 
 class ConfluentConsumer:
@@ -320,14 +335,18 @@ class ConfluentConsumer:
         self.errors: tuple[type[BaseException], ...] = (self._ck.KafkaException,)
         check_options(options, OWNED_CONSUMER, "the consumer")
         servers = (
-            bootstrap_servers if isinstance(bootstrap_servers, str) else ",".join(bootstrap_servers)
+            bootstrap_servers
+            if isinstance(bootstrap_servers, str)
+            else ",".join(bootstrap_servers)
         )
         self._config = _config(
             {
                 "bootstrap.servers": servers,
                 # librdkafka needs a group even to read: without one, a group of its own
                 # (nothing is committed for it).
-                "group.id": group_id if group_id is not None else f"avrobind-{uuid.uuid4().hex}",
+                "group.id": (
+                    group_id if group_id is not None else f"avrobind-{uuid.uuid4().hex}"
+                ),
                 "auto.offset.reset": "earliest",
                 "enable.partition.eof": False,
             },
@@ -339,14 +358,18 @@ class ConfluentConsumer:
         self._consumer: Any = None
         self._assigned: frozenset[TP] = frozenset()
 
-    def translate(self, exc: BaseException, topic: str | None = None) -> KafkaClientError:
+    def translate(
+        self, exc: BaseException, topic: str | None = None
+    ) -> KafkaClientError:
         return _translate(exc, topic)
 
     def start(self, topics: Sequence[str], on_revoked: OnRevoked) -> None:
         consumer = _build(self._ck.Consumer, self._config)
 
         def assigned(_: Any, partitions: list[Any]) -> None:
-            self._assigned = self._assigned | {(p.topic, p.partition) for p in partitions}
+            self._assigned = self._assigned | {
+                (p.topic, p.partition) for p in partitions
+            }
 
         def revoked(_: Any, partitions: list[Any]) -> None:
             gone = {(p.topic, p.partition) for p in partitions}
@@ -354,7 +377,8 @@ class ConfluentConsumer:
                 offsets = on_revoked(gone)
                 if offsets:
                     self.commit(offsets)
-            except Exception as exc:  # noqa: BLE001 -- not committing only means redelivery
+            except Exception as exc:  # noqa: BLE001
+                # (Not committing only means redelivery.)
                 log.warning("could not commit before a rebalance: %s", exc)
             finally:
                 self._assigned = self._assigned - gone
@@ -365,7 +389,9 @@ class ConfluentConsumer:
             self._assigned = self._assigned - gone
 
         try:
-            consumer.subscribe(list(topics), on_assign=assigned, on_revoke=revoked, on_lost=lost)
+            consumer.subscribe(
+                list(topics), on_assign=assigned, on_revoke=revoked, on_lost=lost
+            )
         except BaseException:
             consumer.close()
             raise
@@ -447,7 +473,9 @@ class ConfluentConsumer:
 
     def committed(self, tp: TP) -> int | None:
         ck = self._ck
-        (found,) = self._consumer.committed([ck.TopicPartition(*tp)], timeout=self.broker_timeout)
+        (found,) = self._consumer.committed(
+            [ck.TopicPartition(*tp)], timeout=self.broker_timeout
+        )
         return None if found.offset < 0 else int(found.offset)
 
     def probe(self, timeout: float) -> bool:

@@ -92,7 +92,9 @@ class _Embedded:
     _SYNC: ClassVar[bool] = False  # the Sync classes: a sync serde and sync transports
     _CLIENT: ClassVar[str] = "aiokafka"  # the default ``client``
 
-    def _transports(self, bootstrap_servers: str | Sequence[str], client: str | None) -> Transports:
+    def _transports(
+        self, bootstrap_servers: str | Sequence[str], client: str | None
+    ) -> Transports:
         transports = pick(bootstrap_servers, client or self._CLIENT)
         kinds = (
             (transports.sync_producer, transports.sync_consumer)
@@ -114,7 +116,9 @@ class _Embedded:
 class _ProducerBase(_Embedded, Generic[K, V]):
     """A producer's constructor, encoding and tombstone checks."""
 
-    _TOMBSTONES: ClassVar[bool] = False  # True: a class with send_tombstone/produce_tombstone
+    _TOMBSTONES: ClassVar[bool] = (
+        False  # True: a class with send_tombstone/produce_tombstone
+    )
 
     def __init__(
         self,
@@ -141,7 +145,9 @@ class _ProducerBase(_Embedded, Generic[K, V]):
             subject_strategy=subject_strategy,
         )
         if self._TOMBSTONES and not self.serde.spec.tombstones:
-            raise ValueError(f"{type(self).__name__} needs a TopicSpec with tombstones=True")
+            raise ValueError(
+                f"{type(self).__name__} needs a TopicSpec with tombstones=True"
+            )
         self.topic: str = self.serde.topic
         self.client = transports.name
         self.broker_timeout = broker_timeout
@@ -199,10 +205,15 @@ class _ConsumerBase(_Embedded, Generic[K, V]):
         consumer = transports.sync_consumer if self._SYNC else transports.async_consumer
         producer = transports.sync_producer if self._SYNC else transports.async_producer
         assert consumer is not None and producer is not None
-        self._transport: Any = consumer(bootstrap_servers, group_id, options, broker_timeout)
+        self._transport: Any = consumer(
+            bootstrap_servers, group_id, options, broker_timeout
+        )
         self._dlq: Any = None
         if on_error == "dead_letter":
-            dlq_options = {**transports.connection_options(options), **(dead_letter_options or {})}
+            dlq_options = {
+                **transports.connection_options(options),
+                **(dead_letter_options or {}),
+            }
             self._dlq = producer(bootstrap_servers, dlq_options, broker_timeout)
         self.serde = self._serde(
             spec,

@@ -109,7 +109,8 @@ class Probe:
 
 class Batch(list[Record[K, V]]):
     """What ``next_batch`` returns: its records, and the messages skipped or dead-lettered
-    between them (``skipped``: (topic, partition, offset)), committed past with the batch."""
+    between them (``skipped``: (topic, partition, offset)), committed past with the batch.
+    """
 
     __slots__ = ("skipped",)
 
@@ -129,7 +130,9 @@ def check_policy(
     if on_error is None:
         on_error = "dead_letter" if dead_letter_topic else "raise"
     if on_error not in ON_ERROR:
-        raise ValueError(f"on_error must be one of {', '.join(ON_ERROR)}, got {on_error!r}")
+        raise ValueError(
+            f"on_error must be one of {', '.join(ON_ERROR)}, got {on_error!r}"
+        )
     if on_error == "dead_letter" and not dead_letter_topic:
         raise ValueError("on_error='dead_letter' needs dead_letter_topic='<topic>'")
     if on_error != "dead_letter" and dead_letter_topic:
@@ -195,13 +198,19 @@ class ConsumerCore(Generic[K, V]):
         key: Any = message.key
         if key is not None:
             key = (
-                self._plain.decode(key) if self._key is None else self._key.deserialize_cached(key)
+                self._plain.decode(key)
+                if self._key is None
+                else self._key.deserialize_cached(key)
             )
         headers = message.headers
         return Record(
             value,
             key,
-            tuple((k, b"" if v is None else bytes(v)) for k, v in headers) if headers else (),
+            (
+                tuple((k, b"" if v is None else bytes(v)) for k, v in headers)
+                if headers
+                else ()
+            ),
             message.topic,
             message.partition,
             message.offset,
@@ -358,11 +367,15 @@ class ConsumerCore(Generic[K, V]):
             self._dead_lettered.add(where)
             if self.telemetry is not None:
                 self.telemetry.dead_lettered(self.dead_letter_topic)
-            log.warning("sent an undecodable message to %s: %s", self.dead_letter_topic, exc)
+            log.warning(
+                "sent an undecodable message to %s: %s", self.dead_letter_topic, exc
+            )
         self._passed(message)
 
     @staticmethod
-    def _dead_letter(message: Fetched, exc: DeserializationError, topic: str) -> DeadLetter:
+    def _dead_letter(
+        message: Fetched, exc: DeserializationError, topic: str
+    ) -> DeadLetter:
         error_headers = {
             "topic": message.topic,
             "partition": str(message.partition),
@@ -372,9 +385,15 @@ class ConsumerCore(Generic[K, V]):
         }
         if exc.schema_id is not None:
             error_headers["schema_id"] = str(exc.schema_id)
-        headers = [(k, b"" if v is None else bytes(v)) for k, v in message.headers or ()]
-        headers += [(ERROR_HEADER_PREFIX + k, v.encode()) for k, v in error_headers.items()]
-        timestamp = message.timestamp if message.timestamp and message.timestamp > 0 else None
+        headers = [
+            (k, b"" if v is None else bytes(v)) for k, v in message.headers or ()
+        ]
+        headers += [
+            (ERROR_HEADER_PREFIX + k, v.encode()) for k, v in error_headers.items()
+        ]
+        timestamp = (
+            message.timestamp if message.timestamp and message.timestamp > 0 else None
+        )
         return DeadLetter(topic, message.value, message.key, headers, timestamp)
 
     def commit_plan(self) -> Plan[None]:
@@ -452,7 +471,9 @@ class ConsumerCore(Generic[K, V]):
     def skip(self, error: DeserializationError) -> None:
         """Move past the message that raised ``error``: handled, committed past."""
         if error.topic != self.topic or error.partition is None or error.offset is None:
-            raise ValueError(f"{error!r} is not about a message of topic {self.topic!r}")
+            raise ValueError(
+                f"{error!r} is not about a message of topic {self.topic!r}"
+            )
         self._mark(error.topic, error.partition, error.offset)
         self.rewind(error.topic, error.partition, error.offset + 1)
         log.warning("skipping an undecodable message: %s", error)
@@ -468,9 +489,13 @@ class ConsumerCore(Generic[K, V]):
             m for m in self.buffer if (m.topic, m.partition) not in partitions
         )
         if self.inflight:
-            self.inflight = [r for r in self.inflight if (r.topic, r.partition) not in partitions]
+            self.inflight = [
+                r for r in self.inflight if (r.topic, r.partition) not in partitions
+            ]
         for tp in partitions:
             self.handled.pop(tp, None)
             self.committed.pop(tp, None)
-        self._dead_lettered = {d for d in self._dead_lettered if d[:2] not in partitions}
+        self._dead_lettered = {
+            d for d in self._dead_lettered if d[:2] not in partitions
+        }
         return offsets if self.group_id is not None else {}

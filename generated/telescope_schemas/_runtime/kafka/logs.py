@@ -18,7 +18,13 @@ import threading
 import time
 from typing import Final
 
-__all__ = ["CLIENT_LOGGER", "INTERVAL", "RateLimitFilter", "throttle", "throttle_aiokafka"]
+__all__ = [
+    "CLIENT_LOGGER",
+    "INTERVAL",
+    "RateLimitFilter",
+    "throttle",
+    "throttle_aiokafka",
+]
 
 INTERVAL: Final = 10.0
 CLIENT_LOGGER: Final = "avrobind.kafka.confluent"
@@ -32,7 +38,8 @@ class RateLimitFilter(logging.Filter):
     def __init__(self, interval: float = INTERVAL) -> None:
         super().__init__()
         self.interval = interval
-        self._kinds: dict[tuple[str, int, str], list[float]] = {}  # -> [next allowed, held back]
+        # (logger, level, message) -> [next allowed, held back]
+        self._kinds: dict[tuple[str, int, str], list[float]] = {}
         self._lock = threading.Lock()  # librdkafka logs from its own threads
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -50,9 +57,7 @@ class RateLimitFilter(logging.Filter):
             self._kinds[kind] = [now + self.interval, 0]
         held = int(state[1]) if state is not None else 0
         if held:
-            record.msg = (
-                f"{record.getMessage()} ({held} more like this in the last {self.interval:g} s)"
-            )
+            record.msg = f"{record.getMessage()} ({held} more like this in the last {self.interval:g} s)"
             record.args = None
         return True
 
@@ -74,7 +79,9 @@ def throttle_aiokafka() -> None:
     """Throttle every aiokafka logger (filters act on the logger a record is logged to, not on
     its parents, so each module's logger gets one)."""
     names = [
-        n for n in logging.root.manager.loggerDict if n == "aiokafka" or n.startswith("aiokafka.")
+        n
+        for n in logging.root.manager.loggerDict
+        if n == "aiokafka" or n.startswith("aiokafka.")
     ]
     for name in names:
         throttle(logging.getLogger(name))

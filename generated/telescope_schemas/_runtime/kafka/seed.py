@@ -42,7 +42,9 @@ def _seed_spec(
         raise ValueError(f"key_format must be 'avro' or 'raw', got {key_format!r}")
     elif key_schema is not None:
         key = codec_for(key_schema, registrations)
-    return TopicSpec(topic, codec_for(cls, registrations), key, strategy, tombstones=tombstones)
+    return TopicSpec(
+        topic, codec_for(cls, registrations), key, strategy, tombstones=tombstones
+    )
 
 
 class _SeedProducerArgs(Generic[T]):
@@ -66,7 +68,9 @@ class _SeedProducerArgs(Generic[T]):
         **options: Any,
     ) -> None:
         if topic is None or schema_class is None:
-            raise TypeError(f"{type(self).__name__} needs topic=... and schema_class=...")
+            raise TypeError(
+                f"{type(self).__name__} needs topic=... and schema_class=..."
+            )
         spec = _seed_spec(
             topic,
             schema_class,
@@ -99,7 +103,9 @@ class _SeedConsumerArgs(Generic[T]):
         **options: Any,
     ) -> None:
         if topic is None or message_class is None:
-            raise TypeError(f"{type(self).__name__} needs topic=... and message_class=...")
+            raise TypeError(
+                f"{type(self).__name__} needs topic=... and message_class=..."
+            )
         spec = _seed_spec(
             topic, message_class, key_schema, key_format, subject_strategy, tombstones
         )
@@ -112,7 +118,8 @@ class KafkaAvroProducer(_SeedProducerArgs[T], AvroProducer[Any, T]):
     """The seed's producer: ``KafkaAvroProducer[Cls](bootstrap_servers=..., schema_registry_url=...,
     topic=..., schema_class=Cls)``. Keys are raw (``str`` as UTF-8) unless ``key_schema`` is
     given (a class or a schema such as ``"string"``; with ``key_format="raw"`` a type name
-    written by Kafka's serializers). ``tombstones=True`` allows ``send_tombstone(key)``."""
+    written by Kafka's serializers). ``tombstones=True`` allows ``send_tombstone(key)``.
+    """
 
     async def send_tombstone(self, key: Any, headers: Headers | None = None) -> Any:
         """Delete ``key``: send it with no value. Refused unless created with tombstones=True."""
@@ -133,7 +140,11 @@ class KafkaAvroSyncProducer(_SeedProducerArgs[T], SyncAvroProducer[Any, T]):
     ``tombstones=True``."""
 
     def produce_tombstone(
-        self, key: Any, headers: Headers | None = None, *, on_delivery: OnDelivery | None = None
+        self,
+        key: Any,
+        headers: Headers | None = None,
+        *,
+        on_delivery: OnDelivery | None = None,
     ) -> None:
         """Delete ``key``: produce it with no value. Refused unless created with tombstones=True."""
         self._produce_tombstone(key, headers, None, None, on_delivery)

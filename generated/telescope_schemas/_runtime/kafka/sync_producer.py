@@ -53,13 +53,16 @@ class SyncAvroProducer(_SyncLifecycle, _ProducerBase[K, V]):
 
     def _setup(self) -> None:
         self._lock = threading.Lock()
-        self._failures: list[KafkaClientError] = []  # of messages without their own callback
+        # (of messages without their own callback)
+        self._failures: list[KafkaClientError] = []
 
     def start(self) -> None:
         """Register (or check) the schemas and connect; the first ``produce`` does it too."""
         with self._lock:
             if self._closed:
-                raise RuntimeError(f"{type(self).__name__} was closed; create a new one")
+                raise RuntimeError(
+                    f"{type(self).__name__} was closed; create a new one"
+                )
             if self._started:
                 return
             self.serde.register()
@@ -70,12 +73,16 @@ class SyncAvroProducer(_SyncLifecycle, _ProducerBase[K, V]):
         if on_delivery is None:
             return self._on_failure
 
-        def delivered(delivery: Delivered | None, error: KafkaClientError | None) -> None:
+        def delivered(
+            delivery: Delivered | None, error: KafkaClientError | None
+        ) -> None:
             on_delivery(error, delivery)  # confluent-kafka's order: the error first
 
         return delivered
 
-    def _on_failure(self, delivery: Delivered | None, error: KafkaClientError | None) -> None:
+    def _on_failure(
+        self, delivery: Delivered | None, error: KafkaClientError | None
+    ) -> None:
         if error is not None:
             log.error("a message to %s was not delivered: %s", self.topic, error)
             self._failures.append(error)
@@ -94,7 +101,9 @@ class SyncAvroProducer(_SyncLifecycle, _ProducerBase[K, V]):
         if not self._started:
             self.start()
         data, key_bytes = self._encode(value, key)
-        self._produce(data, key_bytes, headers, partition, timestamp_ms, on_delivery, key)
+        self._produce(
+            data, key_bytes, headers, partition, timestamp_ms, on_delivery, key
+        )
 
     def _produce(
         self,
@@ -116,7 +125,9 @@ class SyncAvroProducer(_SyncLifecycle, _ProducerBase[K, V]):
             callback = _traced(telemetry, span, callback)
         try:
             try:
-                transport.produce(self.topic, data, key, out, partition, timestamp_ms, callback)
+                transport.produce(
+                    self.topic, data, key, out, partition, timestamp_ms, callback
+                )
             except transport.errors as exc:
                 raise transport.translate(exc, self.topic) from exc
         except BaseException as exc:
@@ -136,8 +147,12 @@ class SyncAvroProducer(_SyncLifecycle, _ProducerBase[K, V]):
         self._check_tombstone(key)
         if not self._started:
             self.start()
-        key_bytes = self.serde.serialize_key_now(key)  # no value: no schema, no registry call
-        self._produce(None, key_bytes, headers, partition, timestamp_ms, on_delivery, key)
+        key_bytes = self.serde.serialize_key_now(
+            key
+        )  # no value: no schema, no registry call
+        self._produce(
+            None, key_bytes, headers, partition, timestamp_ms, on_delivery, key
+        )
 
     def poll(self, timeout: float = 0) -> int:
         """Serve delivery callbacks (waiting at most ``timeout`` s); how many were served."""
@@ -155,7 +170,9 @@ class SyncAvroProducer(_SyncLifecycle, _ProducerBase[K, V]):
             failures, self._failures = self._failures, []
             error = failures[0]
             if len(failures) > 1:
-                error.add_note(f"{len(failures) - 1} more message(s) failed too (see the log)")
+                error.add_note(
+                    f"{len(failures) - 1} more message(s) failed too (see the log)"
+                )
             raise error
         return pending
 

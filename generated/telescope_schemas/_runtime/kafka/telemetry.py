@@ -66,7 +66,9 @@ def configure(tracer_provider: Any = None, meter_provider: Any = None) -> None:
         for name in ("trace", "metrics", "propagate", "context")
     }
     _api = type(
-        "OpenTelemetry", (), {**modules, **_instruments(modules, tracer_provider, meter_provider)}
+        "OpenTelemetry",
+        (),
+        {**modules, **_instruments(modules, tracer_provider, meter_provider)},
     )
 
 
@@ -78,7 +80,9 @@ def _instruments(
     meter = modules["metrics"].get_meter(INSTRUMENTATION, meter_provider=meter_provider)
     counter = meter.create_counter
     return {
-        "tracer": modules["trace"].get_tracer(INSTRUMENTATION, tracer_provider=tracer_provider),
+        "tracer": modules["trace"].get_tracer(
+            INSTRUMENTATION, tracer_provider=tracer_provider
+        ),
         "sent": counter("messaging.client.sent.messages", unit="{message}"),
         "consumed": counter("messaging.client.consumed.messages", unit="{message}"),
         "errors": counter("avrobind.deserialization.errors", unit="{message}"),
@@ -133,7 +137,9 @@ class Telemetry:
         if text is not None:
             attributes["messaging.kafka.message.key"] = text
         span = api.tracer.start_span(
-            f"send {self.topic}", kind=api.trace.SpanKind.PRODUCER, attributes=attributes
+            f"send {self.topic}",
+            kind=api.trace.SpanKind.PRODUCER,
+            attributes=attributes,
         )
         carrier: dict[str, str] = {}
         api.propagate.inject(carrier, context=api.trace.set_span_in_context(span))
@@ -144,22 +150,30 @@ class Telemetry:
     def end_send(self, span: Any, delivery: Any, error: BaseException | None) -> None:
         attributes = {**self._base, "messaging.operation.name": "send"}
         if error is None and delivery is not None:
-            span.set_attribute("messaging.destination.partition.id", str(delivery.partition))
+            span.set_attribute(
+                "messaging.destination.partition.id", str(delivery.partition)
+            )
             span.set_attribute("messaging.kafka.offset", int(delivery.offset))
         if error is not None:
             attributes["error.type"] = type(error).__name__
             span.set_attribute("error.type", type(error).__name__)
-            span.set_status(self._api.trace.Status(self._api.trace.StatusCode.ERROR, str(error)))
+            span.set_status(
+                self._api.trace.Status(self._api.trace.StatusCode.ERROR, str(error))
+            )
         span.end()
         self._api.sent.add(1, attributes)
 
     # -- consuming
 
     def consumed(self, count: int) -> None:
-        self._api.consumed.add(count, {**self._base, "messaging.operation.name": "receive"})
+        self._api.consumed.add(
+            count, {**self._base, "messaging.operation.name": "receive"}
+        )
 
     def _context(self, record: Any) -> Any:
-        carrier = {k: v.decode("latin-1") for k, v in record.headers if k in _PROPAGATED}
+        carrier = {
+            k: v.decode("latin-1") for k, v in record.headers if k in _PROPAGATED
+        }
         return self._api.propagate.extract(carrier) if carrier else None
 
     def start_process(self, records: Sequence[Any]) -> tuple[Any, Any, float]:
@@ -198,7 +212,9 @@ class Telemetry:
         token = api.context.attach(trace.set_span_in_context(span, parent))
         return span, token, time.perf_counter()
 
-    def end_process(self, scope: tuple[Any, Any, float], error: BaseException | None) -> None:
+    def end_process(
+        self, scope: tuple[Any, Any, float], error: BaseException | None
+    ) -> None:
         span, token, start = scope
         api = self._api
         api.context.detach(token)
@@ -215,7 +231,9 @@ class Telemetry:
         self._api.errors.add(1, {**self._base, "error.type": type(error).__name__})
 
     def dead_lettered(self, dead_letter_topic: str) -> None:
-        self._api.dead.add(1, {**self._base, "avrobind.dead_letter_topic": dead_letter_topic})
+        self._api.dead.add(
+            1, {**self._base, "avrobind.dead_letter_topic": dead_letter_topic}
+        )
 
 
 _PROPAGATED: Final = frozenset({"traceparent", "tracestate", "baggage"})

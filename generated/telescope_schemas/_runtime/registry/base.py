@@ -16,10 +16,14 @@ class ClientBase:
     """The shared state of a client; everything but I/O."""
 
     def __init__(self, config: RegistryConfig | str) -> None:
-        self._config = config if isinstance(config, RegistryConfig) else RegistryConfig(config)
+        self._config = (
+            config if isinstance(config, RegistryConfig) else RegistryConfig(config)
+        )
         self._caches = Caches(self._config.latest_ttl)
         self._transport = Transport(self._config)
-        self._plans = Plans(self._caches, self._config.latest_ttl, self._transport.redact)
+        self._plans = Plans(
+            self._caches, self._config.latest_ttl, self._transport.redact
+        )
 
     @property
     def config(self) -> RegistryConfig:

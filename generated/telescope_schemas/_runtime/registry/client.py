@@ -114,7 +114,9 @@ class SchemaRegistryClient(ClientBase):
         schema_type: str = "AVRO",
     ) -> int:
         """Register ``schema`` (JSON text) under ``subject``; return its id (cached)."""
-        return self._call(self._plans.register(subject, schema, references, normalize, schema_type))
+        return self._call(
+            self._plans.register(subject, schema, references, normalize, schema_type)
+        )
 
     def lookup(
         self,
@@ -128,7 +130,9 @@ class SchemaRegistryClient(ClientBase):
     ) -> RegisteredSchema | None:
         """Find ``schema`` under ``subject``; None if the subject or the schema is not there."""
         return self._call(
-            self._plans.lookup(subject, schema, references, normalize, deleted, schema_type)
+            self._plans.lookup(
+                subject, schema, references, normalize, deleted, schema_type
+            )
         )
 
     def get_schema(self, schema_id: int) -> str:
@@ -155,7 +159,9 @@ class SchemaRegistryClient(ClientBase):
         """The subject's version numbers; [] if the subject does not exist."""
         return self._call(self._plans.get_versions(subject, deleted))
 
-    def get_subjects(self, prefix: str | None = None, *, deleted: bool = False) -> list[str]:
+    def get_subjects(
+        self, prefix: str | None = None, *, deleted: bool = False
+    ) -> list[str]:
         """All subject names, optionally only those starting with ``prefix``."""
         return self._call(self._plans.get_subjects(prefix, deleted))
 
@@ -197,7 +203,9 @@ class SchemaRegistryClient(ClientBase):
         """READWRITE, READONLY or IMPORT; None when the subject has no mode of its own."""
         return self._call(self._plans.get_mode(subject, default_to_global))
 
-    def set_mode(self, mode: str, subject: str | None = None, *, force: bool = False) -> str:
+    def set_mode(
+        self, mode: str, subject: str | None = None, *, force: bool = False
+    ) -> str:
         """Set the registry's (or the subject's) mode; returns the mode set."""
         return self._call(self._plans.set_mode(mode, subject, force))
 
@@ -209,6 +217,8 @@ class SchemaRegistryClient(ClientBase):
         """Soft-delete the subject (then hard-delete if ``permanent``); returns the versions."""
         return self._call(self._plans.delete_subject(subject, permanent))
 
-    def delete_version(self, subject: str, version: int | str, *, permanent: bool = False) -> int:
+    def delete_version(
+        self, subject: str, version: int | str, *, permanent: bool = False
+    ) -> int:
         """Soft-delete one version (then hard-delete if ``permanent``); returns its number."""
         return self._call(self._plans.delete_version(subject, version, permanent))

@@ -1,6 +1,7 @@
 """``RegistryConfig``: where the registry is and how to reach it (URLs, auth, TLS, timeouts,
 retries), from arguments or ``AVROBIND_REGISTRY_*`` variables, and the httpx client options and
-authentication it implies. Every error names the argument or variable; none shows a secret."""
+authentication it implies. Every error names the argument or variable; none shows a secret.
+"""
 
 from __future__ import annotations
 
@@ -85,20 +86,26 @@ def _split_url(raw: str, label: str) -> tuple[str, str | None, str | None]:
         raise RegistryConfigError(f"{label}: {shown!r} has an invalid port") from None
     if parts.scheme.lower() == "mock":  # the registry in this process (see ``mock``)
         if userinfo or parts.path.strip("/") or parts.query or parts.fragment:
-            raise RegistryConfigError(f"{label}: {shown!r}: a mock:// URL is mock://NAME alone")
+            raise RegistryConfigError(
+                f"{label}: {shown!r}: a mock:// URL is mock://NAME alone"
+            )
         return f"mock://{hostport or 'default'}", None, None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise RegistryConfigError(
             f"{label}: {shown!r} is not an http:// or https:// URL with a host"
         )
     if parts.query or parts.fragment:
-        raise RegistryConfigError(f"{label}: {shown!r} must not have a query or fragment")
+        raise RegistryConfigError(
+            f"{label}: {shown!r} must not have a query or fragment"
+        )
     clean = f"{parts.scheme}://{hostport}{parts.path.rstrip('/')}"
     if not userinfo:
         return clean, None, None
     user, colon, password = userinfo.partition(":")
     if not colon:
-        raise RegistryConfigError(f"{label}: credentials in {shown!r} must be 'user:password@host'")
+        raise RegistryConfigError(
+            f"{label}: credentials in {shown!r} must be 'user:password@host'"
+        )
     return clean, unquote(user), unquote(password)
 
 
@@ -222,7 +229,9 @@ class RegistryConfig:
         if not urls:
             raise RegistryConfigError(f"{labels['url']}: no schema registry URL given")
         if len(urls) > 1 and any(u.startswith("mock://") for u in urls):
-            raise RegistryConfigError(f"{labels['url']}: a mock:// URL cannot be one of several")
+            raise RegistryConfigError(
+                f"{labels['url']}: a mock:// URL cannot be one of several"
+            )
         if len(url_credentials) > 1:
             raise RegistryConfigError(
                 f"{labels['url']}: the URLs embed different credentials; give them once "
@@ -263,9 +272,13 @@ class RegistryConfig:
             )
 
         if not timeout > 0:
-            raise RegistryConfigError(f"{labels['timeout']} must be a positive number of seconds")
+            raise RegistryConfigError(
+                f"{labels['timeout']} must be a positive number of seconds"
+            )
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-            raise RegistryConfigError(f"{labels['retries']} must be a whole number >= 0")
+            raise RegistryConfigError(
+                f"{labels['retries']} must be a whole number >= 0"
+            )
         if not backoff_base >= 0 or not backoff_max >= backoff_base:
             raise RegistryConfigError(
                 f"need 0 <= {labels['backoff_base']} <= {labels['backoff_max']}"
@@ -282,7 +295,9 @@ class RegistryConfig:
                 "a CA bundle is only used when certificates are verified"
             )
         if key_path is not None and cert_path is None:
-            raise RegistryConfigError(f"{labels['key']} is set without {labels['cert']}")
+            raise RegistryConfigError(
+                f"{labels['key']} is set without {labels['cert']}"
+            )
         if key_password is not None and key_path is None and cert_path is None:
             raise RegistryConfigError(
                 f"{labels['key_password']} is set without {labels['cert']}/{labels['key']}"
@@ -445,14 +460,20 @@ class RegistryConfig:
 
     def __repr__(self) -> str:
         parts = [f"urls={list(self.urls)!r}", f"auth={self.auth_kind!r}"]
-        parts += [f"timeout={self.timeout}", f"retries={self.retries}", f"verify={self.verify}"]
+        parts += [
+            f"timeout={self.timeout}",
+            f"retries={self.retries}",
+            f"verify={self.verify}",
+        ]
         parts += [
             f"{name}={value!r}"
             for name, value in (("ca_bundle", self.ca_bundle), ("cert", self.cert))
             if value is not None
         ]
         if self.headers:
-            parts.append(f"headers={sorted(self.headers)!r}")  # names only: values may be keys
+            parts.append(
+                f"headers={sorted(self.headers)!r}"
+            )  # names only: values may be keys
         if self.latest_ttl:
             parts.append(f"latest_ttl={self.latest_ttl}")
         return f"RegistryConfig({', '.join(parts)})"
@@ -467,7 +488,9 @@ class _BearerAuth(httpx.Auth):
     def __init__(self, token: str) -> None:
         self._header = f"Bearer {token}"
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = self._header
         yield request
 

@@ -28,12 +28,21 @@ import httpx
 
 from ..errors import RegistryConfigError
 
-__all__ = ["SCHEME", "AsyncMockTransport", "MockTransport", "forget", "is_mock", "name_of"]
+__all__ = [
+    "SCHEME",
+    "AsyncMockTransport",
+    "MockTransport",
+    "forget",
+    "is_mock",
+    "name_of",
+]
 
 SCHEME: Final = "mock"
 DEFAULT_NAME: Final = "default"
 _SHARED: Final = "_avrobind_mock_registries_v1"
-_WORKERS: Final = 2  # the server's threads for parsing and checks, shared by every registry
+_WORKERS: Final = (
+    2  # the server's threads for parsing and checks, shared by every registry
+)
 
 
 def is_mock(url: str) -> bool:
@@ -112,16 +121,22 @@ def forget(url_or_name: str) -> None:
         store.close()
 
 
-async def _answer(app: Any, method: str, url: str, headers: Any, body: bytes) -> httpx.Response:
+async def _answer(
+    app: Any, method: str, url: str, headers: Any, body: bytes
+) -> httpx.Response:
     """The application's answer, read whole, on the registries' loop."""
     asgi = httpx.ASGITransport(app=app)
     request = httpx.Request(method, url, headers=headers, content=body)
     response = await asgi.handle_async_request(request)
     content = await response.aread()
-    return httpx.Response(response.status_code, headers=response.headers, content=content)
+    return httpx.Response(
+        response.status_code, headers=response.headers, content=content
+    )
 
 
-def _submit(name: str, request: httpx.Request, body: bytes) -> concurrent.futures.Future[Any]:
+def _submit(
+    name: str, request: httpx.Request, body: bytes
+) -> concurrent.futures.Future[Any]:
     app, loop = _app(name)
     url = str(request.url.copy_with(scheme="http", host="registry.invalid"))
     return asyncio.run_coroutine_threadsafe(
@@ -130,7 +145,9 @@ def _submit(name: str, request: httpx.Request, body: bytes) -> concurrent.future
 
 
 def _copy(response: httpx.Response) -> httpx.Response:
-    return httpx.Response(response.status_code, headers=response.headers, content=response.content)
+    return httpx.Response(
+        response.status_code, headers=response.headers, content=response.content
+    )
 
 
 class MockTransport(httpx.BaseTransport):

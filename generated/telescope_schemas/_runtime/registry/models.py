@@ -8,7 +8,8 @@ from typing import Any, Final, NamedTuple, TypeAlias
 
 CONTENT_TYPE: Final = "application/vnd.schemaregistry.v1+json"
 ACCEPT: Final = (
-    "application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json, application/json"
+    "application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json, "
+    "application/json"
 )
 COMPATIBILITY_LEVELS: Final = (
     "BACKWARD",
@@ -102,7 +103,9 @@ def reference(value: ReferenceLike) -> SchemaReference:
     if isinstance(value, SchemaReference):
         return value
     try:
-        return SchemaReference(str(value["name"]), str(value["subject"]), int(value["version"]))
+        return SchemaReference(
+            str(value["name"]), str(value["subject"]), int(value["version"])
+        )
     except (KeyError, TypeError, ValueError):
         raise ValueError(
             f"a schema reference needs 'name', 'subject' and an integer 'version', got {value!r}"
@@ -119,6 +122,8 @@ def schema_key(
     """The checked key of a schema a caller passed (ValueError/TypeError on bad input)."""
     check_subject(subject)
     if not isinstance(schema, str):
-        raise TypeError(f"schema must be the schema's JSON text (str), got {type(schema).__name__}")
+        raise TypeError(
+            f"schema must be the schema's JSON text (str), got {type(schema).__name__}"
+        )
     refs = tuple(reference(r) for r in references) if references else ()
     return SchemaKey(subject, schema, schema_type.upper(), refs, bool(normalize))

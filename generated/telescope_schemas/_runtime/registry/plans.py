@@ -88,7 +88,9 @@ def _version_segment(version: int | str) -> str:
         or not isinstance(version, int)
         or not 1 <= version <= _MAX_VERSION
     ):
-        raise ValueError(f"a version must be 1..{_MAX_VERSION}, -1 or 'latest', got {version!r}")
+        raise ValueError(
+            f"a version must be 1..{_MAX_VERSION}, -1 or 'latest', got {version!r}"
+        )
     return str(version)
 
 
@@ -149,7 +151,9 @@ def _setting_path(setting: _Setting, subject: str | None) -> str:
 class Plans:
     """The operations of the registry API as plans over one set of caches (see module doc)."""
 
-    def __init__(self, caches: Caches, latest_ttl: float, redact: Callable[[str], str]) -> None:
+    def __init__(
+        self, caches: Caches, latest_ttl: float, redact: Callable[[str], str]
+    ) -> None:
         self._caches = caches
         self._latest_ttl = latest_ttl
         self._redact = redact
@@ -165,7 +169,9 @@ class Plans:
         schema_type: str,
     ) -> Operation[int]:
         key = schema_key(subject, schema, references, schema_type, normalize)
-        return Operation(self._register_plan(key), self._caches.ids.get(key), ("register", key))
+        return Operation(
+            self._register_plan(key), self._caches.ids.get(key), ("register", key)
+        )
 
     def lookup(
         self,
@@ -180,7 +186,9 @@ class Plans:
         if deleted:
             return Operation(self._lookup_plan(key, deleted=True))
         return Operation(
-            self._lookup_plan(key, False), self._caches.lookups.get(key), ("lookup", key)
+            self._lookup_plan(key, False),
+            self._caches.lookups.get(key),
+            ("lookup", key),
         )
 
     def get_schema_info(self, schema_id: int) -> Operation[SchemaInfo]:
@@ -199,7 +207,9 @@ class Plans:
             return Operation(plan)
         return Operation(plan, self._caches.latest(subject), ("latest", subject))
 
-    def get_version(self, subject: str, version: int | str) -> Operation[RegisteredSchema]:
+    def get_version(
+        self, subject: str, version: int | str
+    ) -> Operation[RegisteredSchema]:
         return Operation(_required(self._version_plan(subject, version)))
 
     def get_versions(self, subject: str, deleted: bool) -> Operation[list[int]]:
@@ -232,7 +242,9 @@ class Plans:
     def delete_compatibility(self, subject: str) -> Operation[str | None]:
         return Operation(self._delete_setting_plan(_CONFIG, subject))
 
-    def get_mode(self, subject: str | None, default_to_global: bool) -> Operation[str | None]:
+    def get_mode(
+        self, subject: str | None, default_to_global: bool
+    ) -> Operation[str | None]:
         return Operation(self._get_setting_plan(_MODE, subject, default_to_global))
 
     def set_mode(self, mode: str, subject: str | None, force: bool) -> Operation[str]:
@@ -244,12 +256,16 @@ class Plans:
     def delete_subject(self, subject: str, permanent: bool) -> Operation[list[int]]:
         return Operation(self._delete_subject_plan(subject, permanent))
 
-    def delete_version(self, subject: str, version: int | str, permanent: bool) -> Operation[int]:
+    def delete_version(
+        self, subject: str, version: int | str, permanent: bool
+    ) -> Operation[int]:
         return Operation(self._delete_version_plan(subject, version, permanent))
 
     # -- decoding
 
-    def _shape_error(self, call: Call, reply: Reply, problem: str) -> RegistryResponseError:
+    def _shape_error(
+        self, call: Call, reply: Reply, problem: str
+    ) -> RegistryResponseError:
         body = excerpt(self._redact(json.dumps(reply.data, ensure_ascii=False)))
         return RegistryResponseError(
             f"schema registry answered {call.method} {reply.url} with unexpected JSON "
@@ -270,7 +286,9 @@ class Plans:
             raise self._shape_error(call, reply, f"expected {kind.__name__} {name!r}")
         return value
 
-    def _references(self, call: Call, reply: Reply) -> tuple[SchemaReference, ...] | None:
+    def _references(
+        self, call: Call, reply: Reply
+    ) -> tuple[SchemaReference, ...] | None:
         raw = reply.data.get("references") if isinstance(reply.data, dict) else None
         if raw is None:
             return None
@@ -333,7 +351,9 @@ class Plans:
         self._caches.put_id(key, schema_id)
         return schema_id
 
-    def _lookup_plan(self, key: SchemaKey, deleted: bool) -> Plan[RegisteredSchema | None]:
+    def _lookup_plan(
+        self, key: SchemaKey, deleted: bool
+    ) -> Plan[RegisteredSchema | None]:
         if not deleted:
             cached = self._caches.lookups.get(key)
             if cached is not None:
@@ -399,7 +419,9 @@ class Plans:
             subject = item.get("subject") if isinstance(item, dict) else None
             version = item.get("version") if isinstance(item, dict) else None
             if not isinstance(subject, str) or not isinstance(version, int):
-                raise self._shape_error(call, reply, "expected [{'subject', 'version'}]")
+                raise self._shape_error(
+                    call, reply, "expected [{'subject', 'version'}]"
+                )
             pairs.append(SubjectVersion(subject, version))
         return pairs
 
@@ -485,7 +507,11 @@ class Plans:
             _setting_path(setting, subject),
             f"read the {setting.noun} of {scope}",
             params=_flags(defaultToGlobal=default_to_global),
-            absent=frozenset({40401, setting.unset}) if subject is not None else frozenset(),
+            absent=(
+                frozenset({40401, setting.unset})
+                if subject is not None
+                else frozenset()
+            ),
             subject=subject,
         )
         reply = yield call
@@ -577,11 +603,18 @@ class Plans:
         )
         return self._list_of(call, reply, int)
 
-    def _delete_version_plan(self, subject: str, version: int | str, permanent: bool) -> Plan[int]:
+    def _delete_version_plan(
+        self, subject: str, version: int | str, permanent: bool
+    ) -> Plan[int]:
         segment = _version_segment(version)
         path = f"/subjects/{_quote(check_subject(subject))}/versions/{segment}"
         call, reply = yield from self._delete_plan(
-            path, f"version {segment} of subject {subject!r}", 40406, permanent, subject, version
+            path,
+            f"version {segment} of subject {subject!r}",
+            40406,
+            permanent,
+            subject,
+            version,
         )
         data = reply.data
         if isinstance(data, bool) or not isinstance(data, int):

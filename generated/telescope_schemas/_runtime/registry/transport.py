@@ -53,9 +53,13 @@ _T = TypeVar("_T")
 
 _RETRYABLE_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
 _NOT_SENT: Final = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-_NOT_IDEMPOTENT: Final = "not retried: resending it could repeat an operation that took effect"
+_NOT_IDEMPOTENT: Final = (
+    "not retried: resending it could repeat an operation that took effect"
+)
 # The value of an Authorization header, whoever's credentials it carries (see `_masked`).
-_AUTH_VALUE: Final = re.compile(r"\b(Basic|Bearer)(\s+)([A-Za-z0-9+/=._~-]{4,})", re.IGNORECASE)
+_AUTH_VALUE: Final = re.compile(
+    r"\b(Basic|Bearer)(\s+)([A-Za-z0-9+/=._~-]{4,})", re.IGNORECASE
+)
 
 
 def _masked(match: re.Match[str]) -> str:
@@ -64,7 +68,9 @@ def _masked(match: re.Match[str]) -> str:
     scheme, space, value = match.groups()
     if scheme.lower() == "basic":
         try:
-            secret = b":" in base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
+            secret = b":" in base64.b64decode(
+                value + "=" * (-len(value) % 4), validate=True
+            )
         except ValueError:
             secret = False
     else:
@@ -147,7 +153,11 @@ class Transport:
         error: RegistryError | None = None
         while True:
             try:
-                call = plan.throw(error) if error is not None else plan.send(cast("Reply", reply))
+                call = (
+                    plan.throw(error)
+                    if error is not None
+                    else plan.send(cast("Reply", reply))
+                )
             except StopIteration as stop:
                 return cast("_T", stop.value)
             try:
@@ -262,7 +272,9 @@ class Transport:
         self._move_past(base)
         return failure, not_sent and len(self._config.urls) > 1
 
-    def _give_up(self, call: Call, failure: Failure, attempts: int) -> RegistryUnavailableError:
+    def _give_up(
+        self, call: Call, failure: Failure, attempts: int
+    ) -> RegistryUnavailableError:
         urls = self._config.urls
         where = (
             f"schema registry at {failure.base}"
@@ -285,7 +297,9 @@ class Transport:
             subject=call.subject,
         )
 
-    def _on_response(self, call: Call, base: str, response: httpx.Response) -> Reply | Failure:
+    def _on_response(
+        self, call: Call, base: str, response: httpx.Response
+    ) -> Reply | Failure:
         status = response.status_code
         url = str(response.request.url)
         content_type = response.headers.get("Content-Type")
@@ -294,7 +308,9 @@ class Transport:
             try:
                 return Reply(response.json(), url, content_type)
             except ValueError:
-                raise self._bad_body(call, base, url, response, "expected JSON") from None
+                raise self._bad_body(
+                    call, base, url, response, "expected JSON"
+                ) from None
         if 300 <= status < 400:
             location = response.headers.get("Location", "")
             if location:
@@ -329,20 +345,32 @@ class Transport:
         if status in (401, 403):
             raise self._auth_error(call, base, url, status, code, message)
         if not is_json:
-            raise self._bad_body(call, base, url, response, "expected a JSON error body")
+            raise self._bad_body(
+                call, base, url, response, "expected a JSON error body"
+            )
         if status == 404 and code in call.absent:
             return Reply(None, url, content_type, absent=True)
         raise self._status_error(call, base, url, status, code, message)
 
-    def _error_body(self, response: httpx.Response) -> tuple[int | None, str | None, bool]:
+    def _error_body(
+        self, response: httpx.Response
+    ) -> tuple[int | None, str | None, bool]:
         try:
             data = response.json()
         except ValueError:
             return None, None, False
         if not isinstance(data, dict):
-            return None, excerpt(self.redact(json.dumps(data, ensure_ascii=False))), True
+            return (
+                None,
+                excerpt(self.redact(json.dumps(data, ensure_ascii=False))),
+                True,
+            )
         raw_code = data.get("error_code")
-        code = raw_code if isinstance(raw_code, int) and not isinstance(raw_code, bool) else None
+        code = (
+            raw_code
+            if isinstance(raw_code, int) and not isinstance(raw_code, bool)
+            else None
+        )
         raw_message = data.get("message")
         if raw_message is None:
             raw_message = data.get("detail")
@@ -368,7 +396,13 @@ class Transport:
         )
 
     def _auth_error(
-        self, call: Call, base: str, url: str, status: int, code: int | None, message: str | None
+        self,
+        call: Call,
+        base: str,
+        url: str,
+        status: int,
+        code: int | None,
+        message: str | None,
     ) -> RegistryAuthError:
         kind = self._config.auth_kind
         detail = f"HTTP {status}" + (f", error {code}" if code is not None else "")
@@ -379,7 +413,9 @@ class Transport:
                 hint = f"no credentials are configured; {ENV_HINT}"
             else:
                 creds = "basic-auth credentials" if kind == "basic" else "bearer token"
-                hint = f"the configured {creds} were rejected; check them (not shown here)"
+                hint = (
+                    f"the configured {creds} were rejected; check them (not shown here)"
+                )
         else:
             what = "permission denied"
             hint = (
@@ -398,7 +434,13 @@ class Transport:
         )
 
     def _status_error(
-        self, call: Call, base: str, url: str, status: int, code: int | None, message: str | None
+        self,
+        call: Call,
+        base: str,
+        url: str,
+        status: int,
+        code: int | None,
+        message: str | None,
     ) -> RegistryError:
         context: dict[str, Any] = {
             "status": status,
@@ -471,4 +513,6 @@ class Transport:
         hint = ""
         if status == 404 and code in (None, 404):
             hint = f"; check that {base} is the base URL of a schema registry"
-        return RegistryError(f"{where} failed to {call.action} ({detail}){said}{hint}", **context)
+        return RegistryError(
+            f"{where} failed to {call.action} ({detail}){said}{hint}", **context
+        )

@@ -116,7 +116,9 @@ def pick(bootstrap_servers: Servers, client: str) -> Transports:
             return SCHEMES[scheme]
     found = CLIENTS.get(client)
     if found is None:
-        raise ValueError(f"client must be one of {', '.join(sorted(CLIENTS))}, got {client!r}")
+        raise ValueError(
+            f"client must be one of {', '.join(sorted(CLIENTS))}, got {client!r}"
+        )
     return found
 
 
@@ -140,6 +142,9 @@ def _conforms(
         AsyncConsumerTransport,
     ] = (aio_producer, aio_consumer, producer, consumer, async_producer, async_consumer)
     in_memory: tuple[
-        AsyncProducerTransport, SyncProducerTransport, AsyncConsumerTransport, SyncConsumerTransport
+        AsyncProducerTransport,
+        SyncProducerTransport,
+        AsyncConsumerTransport,
+        SyncConsumerTransport,
     ] = (*memory_producers, *memory_consumers)
     return checked + in_memory

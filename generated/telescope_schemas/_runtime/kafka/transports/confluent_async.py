@@ -73,7 +73,9 @@ class ConfluentAsyncProducer:
         self._pending = 0  # sends and batches not completed yet
         self._idle = asyncio.Event()
 
-    def translate(self, exc: BaseException, topic: str | None = None) -> KafkaClientError:
+    def translate(
+        self, exc: BaseException, topic: str | None = None
+    ) -> KafkaClientError:
         return self._sync.translate(exc, topic)
 
     async def start(self) -> None:
@@ -115,7 +117,9 @@ class ConfluentAsyncProducer:
         assert self._loop is not None, "not started"
         future: asyncio.Future[Any] = self._loop.create_future()
         callback = functools.partial(self._delivered, future)
-        await self._produce(topic, (value, key, headers, partition, timestamp_ms), callback)
+        await self._produce(
+            topic, (value, key, headers, partition, timestamp_ms), callback
+        )
         self._pending += 1
         self._idle.clear()
         return future
@@ -141,7 +145,9 @@ class ConfluentAsyncProducer:
         self._done.append((future, error, message))
         self._wake()
 
-    def _batch_delivered(self, batch: _Batch, index: int, error: Any, message: Any) -> None:
+    def _batch_delivered(
+        self, batch: _Batch, index: int, error: Any, message: Any
+    ) -> None:
         batch.reports[index] = (error, message)
         batch.left -= 1  # only this thread counts down
         if batch.left == 0:
@@ -153,13 +159,17 @@ class ConfluentAsyncProducer:
             return
         self._wake_pending = True
         assert self._loop is not None
-        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+        with contextlib.suppress(
+            RuntimeError
+        ):  # the loop is closed: nobody waits any more
             self._loop.call_soon_threadsafe(self._complete)
 
     # -- on the loop
 
     def _complete(self) -> None:
-        self._wake_pending = False  # first: what is queued after this wakes the loop again
+        self._wake_pending = (
+            False  # first: what is queued after this wakes the loop again
+        )
         done = self._done
         while done:
             item = done.popleft()
@@ -211,7 +221,9 @@ class ConfluentAsyncConsumer:
         options: Mapping[str, Any],
         broker_timeout: float,
     ) -> None:
-        self._sync = ConfluentConsumer(bootstrap_servers, group_id, options, broker_timeout)
+        self._sync = ConfluentConsumer(
+            bootstrap_servers, group_id, options, broker_timeout
+        )
         self.client = self._sync.client
         self.errors = self._sync.errors
         self._broker_timeout = broker_timeout
@@ -220,7 +232,9 @@ class ConfluentAsyncConsumer:
         self._seeks: dict[TP, int] = {}
         self._seeks_lock = threading.Lock()
 
-    def translate(self, exc: BaseException, topic: str | None = None) -> KafkaClientError:
+    def translate(
+        self, exc: BaseException, topic: str | None = None
+    ) -> KafkaClientError:
         return self._sync.translate(exc, topic)
 
     async def _call(self, fn: Callable[..., _T], *args: Any) -> _T:
@@ -233,7 +247,9 @@ class ConfluentAsyncConsumer:
         assert loop is not None
 
         def call(partitions: set[TP]) -> Mapping[TP, int]:
-            answer: concurrent.futures.Future[Mapping[TP, int]] = concurrent.futures.Future()
+            answer: concurrent.futures.Future[Mapping[TP, int]] = (
+                concurrent.futures.Future()
+            )
 
             def run() -> None:
                 try:
@@ -245,7 +261,8 @@ class ConfluentAsyncConsumer:
                 loop.call_soon_threadsafe(run)
                 return answer.result(timeout=self._broker_timeout)
             except (RuntimeError, concurrent.futures.TimeoutError):
-                return {}  # the loop is gone or stuck: commit nothing (at least once holds)
+                # the loop is gone or stuck: commit nothing (at least once holds)
+                return {}
 
         return call
 

@@ -58,7 +58,16 @@ _OWNED_CONSUMER: Final = frozenset(
 )
 # librdkafka's configuration names without a dot (the others all have one).
 _LIBRDKAFKA_PLAIN: Final = frozenset(
-    {"acks", "partitioner", "logger", "error_cb", "oauth_cb", "stats_cb", "throttle_cb", "debug"}
+    {
+        "acks",
+        "partitioner",
+        "logger",
+        "error_cb",
+        "oauth_cb",
+        "stats_cb",
+        "throttle_cb",
+        "debug",
+    }
     | {"retries", "linger.ms"}
 )
 
@@ -71,7 +80,9 @@ def connection_options(options: Mapping[str, Any]) -> dict[str, Any]:
 def _check(options: Mapping[str, Any], owned: frozenset[str], target: Any) -> None:
     taken = sorted(owned & options.keys())
     if taken:
-        raise TypeError(f"{', '.join(taken)}: set by avrobind (the serde is built in); do not pass")
+        raise TypeError(
+            f"{', '.join(taken)}: set by avrobind (the serde is built in); do not pass"
+        )
     if options.get("enable_auto_commit") or options.get("enable.auto.commit") not in (
         None,
         False,
@@ -83,7 +94,9 @@ def _check(options: Mapping[str, Any], owned: frozenset[str], target: Any) -> No
         )
     accepted = set(inspect.signature(target.__init__).parameters) - {"self", "topics"}
     unknown = sorted(
-        k for k in options if k not in accepted and "." not in k and k not in _LIBRDKAFKA_PLAIN
+        k
+        for k in options
+        if k not in accepted and "." not in k and k not in _LIBRDKAFKA_PLAIN
     )
     if unknown:
         raise TypeError(
@@ -93,9 +106,9 @@ def _check(options: Mapping[str, Any], owned: frozenset[str], target: Any) -> No
 
 
 def _url(bootstrap_servers: str | Sequence[str]) -> str:
-    if not isinstance(bootstrap_servers, str) or not bootstrap_servers.lower().startswith(
-        SCHEME + "://"
-    ):
+    if not isinstance(
+        bootstrap_servers, str
+    ) or not bootstrap_servers.lower().startswith(SCHEME + "://"):
         raise ValueError(
             f"the in-memory transport serves memory:// URLs, not {bootstrap_servers!r}"
         )
@@ -137,7 +150,9 @@ class _Producing:
         partitioner = options.get("partitioner")
         self._partitioner = partitioner if callable(partitioner) else None
 
-    def translate(self, exc: BaseException, topic: str | None = None) -> KafkaClientError:
+    def translate(
+        self, exc: BaseException, topic: str | None = None
+    ) -> KafkaClientError:
         return _translate(exc, topic)
 
     def _append(
@@ -170,7 +185,9 @@ class MemoryAsyncProducer(_Producing):
         timestamp_ms: int | None,
     ) -> Awaitable[Any]:
         delivery = self._append(topic, value, key, headers, partition, timestamp_ms)
-        await asyncio.sleep(0)  # a send yields to the loop, as a real acknowledgement does
+        await asyncio.sleep(
+            0
+        )  # a send yields to the loop, as a real acknowledgement does
         return _Done(delivery)
 
     async def send_batch(self, topic: str, messages: Sequence[OutMessage]) -> list[Any]:
@@ -252,7 +269,9 @@ class _Consuming:
         self._member: Member | None = None
         self._on_revoked: OnRevoked | None = None
 
-    def translate(self, exc: BaseException, topic: str | None = None) -> KafkaClientError:
+    def translate(
+        self, exc: BaseException, topic: str | None = None
+    ) -> KafkaClientError:
         return _translate(exc, topic)
 
     def _join(self, topics: Sequence[str], on_revoked: OnRevoked) -> None:
@@ -264,7 +283,8 @@ class _Consuming:
 
     def _poll(self, max_records: int) -> tuple[list[Any], int]:
         """Hand over what the group moved away (committing first), take what it gave, collect;
-        and the broker's version seen before collecting (to wait for the next change)."""
+        and the broker's version seen before collecting (to wait for the next change).
+        """
         broker, member = self._broker, self._member
         if member is None:
             return [], broker.version
@@ -284,7 +304,9 @@ class _Consuming:
         if self._member is not None and self._broker.commit(self._member, offsets):
             return True
         # The group rebalanced: the new owner reads these again (at least once).
-        log.warning("could not commit %s: the partitions moved to another member", dict(offsets))
+        log.warning(
+            "could not commit %s: the partitions moved to another member", dict(offsets)
+        )
         return False
 
     def seek(self, tp: TP, offset: int) -> None:
@@ -361,8 +383,9 @@ class MemoryConsumer(_Consuming):
             left = deadline - time.monotonic()
             if messages or self._member is None or left <= 0:
                 return messages
-            with broker.changed:
-                broker.changed.wait_for(lambda: broker.version != seen, left)  # noqa: B023
+            changed = broker.changed
+            with changed:
+                changed.wait_for(lambda: broker.version != seen, left)  # noqa: B023
 
     def commit(self, offsets: Mapping[TP, int]) -> bool:
         return self._commit(offsets)
@@ -377,7 +400,9 @@ class MemoryConsumer(_Consuming):
         self._leave()
 
 
-def _waker(loop: asyncio.AbstractEventLoop, future: asyncio.Future[None]) -> Callable[[], None]:
+def _waker(
+    loop: asyncio.AbstractEventLoop, future: asyncio.Future[None]
+) -> Callable[[], None]:
     """A callback for the broker (any thread) that completes ``future`` on its loop."""
 
     def done() -> None:
@@ -385,7 +410,9 @@ def _waker(loop: asyncio.AbstractEventLoop, future: asyncio.Future[None]) -> Cal
             future.set_result(None)
 
     def wake() -> None:
-        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+        with contextlib.suppress(
+            RuntimeError
+        ):  # the loop is closed: nobody waits any more
             loop.call_soon_threadsafe(done)
 
     return wake

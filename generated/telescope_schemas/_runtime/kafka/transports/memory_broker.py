@@ -29,7 +29,15 @@ from aiokafka.partitioner import murmur2  # type: ignore[import-untyped, unused-
 
 from .base import TP, Delivery, RawMessage
 
-__all__ = ["SCHEME", "Broker", "BrokerError", "Group", "Member", "broker_for", "parse_url"]
+__all__ = [
+    "SCHEME",
+    "Broker",
+    "BrokerError",
+    "Group",
+    "Member",
+    "broker_for",
+    "parse_url",
+]
 
 SCHEME: Final = "memory"
 # Bumped when the shared objects change shape: another runtime copy then keeps its own table.
@@ -48,7 +56,9 @@ class BrokerError(Exception):
 def _table() -> tuple[dict[str, Broker], threading.Lock]:
     shared = sys.modules.get(_SHARED)
     if shared is None:
-        module = types.ModuleType(_SHARED, "avrobind's in-memory Kafka brokers of this process")
+        module = types.ModuleType(
+            _SHARED, "avrobind's in-memory Kafka brokers of this process"
+        )
         module.brokers = {}  # type: ignore[attr-defined]
         module.lock = threading.Lock()  # type: ignore[attr-defined]
         shared = sys.modules.setdefault(_SHARED, module)
@@ -67,7 +77,9 @@ def parse_url(url: str) -> tuple[str, int]:
         raise ValueError(f"{url!r}: a memory:// URL takes only ?partitions=N")
     raw = query.get("partitions", ["1"])[-1]
     if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"{url!r}: partitions must be a whole number >= 1, got {raw!r}")
+        raise ValueError(
+            f"{url!r}: partitions must be a whole number >= 1, got {raw!r}"
+        )
     return name, int(raw)
 
 
@@ -134,9 +146,11 @@ class Broker:
         self.default_partitions = default_partitions
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
-        self.version = 0  # bumped whenever a waiting member may have something new to do
+        # bumped whenever a waiting member may have something new to do
+        self.version = 0
         self._logs: dict[str, list[list[RawMessage]]] = {}
-        self._appended: dict[str, list[RawMessage]] = {}  # per topic, in order of arrival
+        # per topic, in order of arrival
+        self._appended: dict[str, list[RawMessage]] = {}
         self._groups: dict[str, Group] = {}
         self._wakers: set[Callable[[], None]] = set()
         self._round_robin: dict[str, itertools.count[int]] = {}
@@ -202,10 +216,16 @@ class Broker:
     ) -> Delivery:
         """Append one message (creating the topic on first use, as Kafka's auto-create does)."""
         if value is not None and not isinstance(value, (bytes, bytearray, memoryview)):
-            raise BrokerError("INVALID_RECORD", f"a value is bytes or None, got {type(value)}")
+            raise BrokerError(
+                "INVALID_RECORD", f"a value is bytes or None, got {type(value)}"
+            )
         if key is not None and not isinstance(key, (bytes, bytearray, memoryview)):
-            raise BrokerError("INVALID_RECORD", f"a key is bytes or None, got {type(key)}")
-        timestamp = int(time.time() * 1000) if timestamp_ms is None else int(timestamp_ms)
+            raise BrokerError(
+                "INVALID_RECORD", f"a key is bytes or None, got {type(key)}"
+            )
+        timestamp = (
+            int(time.time() * 1000) if timestamp_ms is None else int(timestamp_ms)
+        )
         with self.lock:
             logs = self._logs.get(topic)
             if logs is None:
@@ -226,7 +246,11 @@ class Broker:
                 len(log),
                 None if key is None else bytes(key),
                 None if value is None else bytes(value),
-                [(k, None if v is None else bytes(v)) for k, v in headers] if headers else None,
+                (
+                    [(k, None if v is None else bytes(v)) for k, v in headers]
+                    if headers
+                    else None
+                ),
                 timestamp,
                 0,
             )
@@ -312,7 +336,11 @@ class Broker:
         with self.lock:
             group = member.group
             if group is None:
-                wanted = {(t, p) for t in member.topics for p in range(self.partition_count(t))}
+                wanted = {
+                    (t, p)
+                    for t in member.topics
+                    for p in range(self.partition_count(t))
+                }
             else:
                 wanted = group.target(self, member)
             for tp in wanted - member.owned:
@@ -323,7 +351,11 @@ class Broker:
                 member.owned.add(tp)
                 start = group.committed.get(tp) if group is not None else None
                 if start is None:
-                    start = 0 if member.reset == "earliest" else len(self._logs[tp[0]][tp[1]])
+                    start = (
+                        0
+                        if member.reset == "earliest"
+                        else len(self._logs[tp[0]][tp[1]])
+                    )
                 member.position[tp] = start
 
     def commit(self, member: Member, offsets: Mapping[TP, int]) -> bool:
@@ -332,7 +364,9 @@ class Broker:
         with self.lock:
             group = member.group
             if group is None:
-                raise BrokerError("INVALID_GROUP_ID", "a consumer without a group commits nothing")
+                raise BrokerError(
+                    "INVALID_GROUP_ID", "a consumer without a group commits nothing"
+                )
             if any(group.owner.get(tp) is not member for tp in offsets):
                 return False
             group.committed.update(offsets)
@@ -377,7 +411,9 @@ class Broker:
 
 def group_options_reset(options: Mapping[str, Any]) -> str:
     """``auto_offset_reset`` (aiokafka's name) or ``"auto.offset.reset"`` (librdkafka's)."""
-    reset = options.get("auto_offset_reset", options.get("auto.offset.reset", "earliest"))
+    reset = options.get(
+        "auto_offset_reset", options.get("auto.offset.reset", "earliest")
+    )
     aliases = {
         "smallest": "earliest",
         "beginning": "earliest",
@@ -386,5 +422,7 @@ def group_options_reset(options: Mapping[str, Any]) -> str:
     }
     reset = aliases.get(str(reset), str(reset))
     if reset not in ("earliest", "latest"):
-        raise ValueError(f"auto_offset_reset must be 'earliest' or 'latest', got {reset!r}")
+        raise ValueError(
+            f"auto_offset_reset must be 'earliest' or 'latest', got {reset!r}"
+        )
     return reset
