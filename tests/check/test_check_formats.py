@@ -54,12 +54,17 @@ def test_a_change_in_a_shared_type_points_at_its_own_file(repo: Project) -> None
     assert len(about_ra) == 3, run.stdout
     for line in about_ra:
         assert line.startswith("::error file=")
-        assert f"avsc/common/sky_position.avsc,line={ra_type},title=INCOMPATIBLE::/fields/0/type: " in line
+        assert (
+            f"avsc/common/sky_position.avsc,line={ra_type},title=INCOMPATIBLE::/fields/0/type: "
+            in line
+        )
     assert all("avsc/common/sky_position.avsc," in line for line in lines)
 
 
 def test_stale_generated_files_are_findings(repo: Project) -> None:
-    repo.add_field("data/observation.avsc", {"name": "seeing", "type": ["null", "double"], "default": None})
+    repo.add_field(
+        "data/observation.avsc", {"name": "seeing", "type": ["null", "double"], "default": None}
+    )
 
     run = check(repo, "--format", "json")
 

@@ -16,7 +16,16 @@ REQUIRED_SEEING = {"name": "seeing", "type": "double"}
 
 def git(cwd: Path, *args: str) -> str:
     done = subprocess.run(
-        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false", *args],
+        [
+            "git",
+            "-c",
+            "user.name=Test",
+            "-c",
+            "user.email=test@example.com",
+            "-c",
+            "commit.gpgsign=false",
+            *args,
+        ],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -54,7 +63,9 @@ def test_unchanged_tree_passes(repo: Project) -> None:
     run = check(repo)
     assert run.exit_code == 0, run.output
     assert "is up to date" in run.stdout
-    assert {verdict(run, s)[0] for s in ("telescope.data-value", "telescope.status-value")} == {"unchanged"}
+    assert {verdict(run, s)[0] for s in ("telescope.data-value", "telescope.status-value")} == {
+        "unchanged"
+    }
 
 
 def test_incompatible_edit_fails_naming_the_field_path(repo: Project) -> None:
@@ -148,7 +159,8 @@ def test_new_subject_has_nothing_to_check(repo: Project) -> None:
         ' "fields": [{"name": "text", "type": "string"}]}'
     )
     repo.config.write_text(
-        repo.config.read_text() + '\n[tool.avrobind.topics."telescope.alerts"]\nvalue = "telescope.alerts.Alert"\n'
+        repo.config.read_text()
+        + '\n[tool.avrobind.topics."telescope.alerts"]\nvalue = "telescope.alerts.Alert"\n'
     )
     generate(repo)
 

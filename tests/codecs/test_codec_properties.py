@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from codegen.errors import InputErrors
 from tests.avro_strategies import avro_schema_files, avro_schemas
 from tests.codecs.codec_support import check_record
-from tests.fixtures_corpus import CorpusPackage
+from tests.fixtures_corpus import CorpusPackage, sample_records
 from tests.generator import oracle
 from tests.generator.gen_support import (
     CORPUS,
@@ -71,7 +71,6 @@ def test_random_schema_files(files: list[tuple[str, Any]], seed: int) -> None:
 
 # --- the corpus ---------------------------------------------------------------------------
 
-MAX_RECORDS = 30
 NO_FINITE_VALUE = {"apache-avro/lang/c/tests/schema_tests/pass/namespace_fullname.avsc"}
 ENTRIES = corpus_manifest()
 
@@ -83,10 +82,7 @@ def test_corpus(entry: dict[str, Any], corpus_packages: dict[str, CorpusPackage]
     named = oracle.parse_sources(sources)
     rng = random.Random(entry["path"])
     records = [n for n in entry["defines"] if n in types and hasattr(types[n], "from_avro")]
-    if len(records) > MAX_RECORDS:
-        # Files defining hundreds of records: the first (outermost, whose data nest the
-        # others) and a sample; each costs a data generator over the whole schema.
-        records = records[:1] + rng.sample(records[1:], MAX_RECORDS - 1)
+    records = sample_records(records, rng)
     done = 0
     for fullname in records:
         writer = fastavro.parse_schema(oracle.expected_standalone(fullname, named))

@@ -45,7 +45,9 @@ def docs(project: Project, *args: str) -> Run:
 
 def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
     return {
-        p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(root.iterdir()) if p.is_file()
+        p.name: (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(root.iterdir())
+        if p.is_file()
     }
 
 
@@ -55,8 +57,7 @@ def project(tmp_path: Path) -> Project:
     # One more topic: the record strategy, a value type another topic uses too, a raw key
     # (Kafka's UUIDSerializer, no subject) and tombstones.
     p.config.write_text(
-        p.config.read_text()
-        + '\n[tool.avrobind.topics."telescope.positions"]\n'
+        p.config.read_text() + '\n[tool.avrobind.topics."telescope.positions"]\n'
         'value = "telescope.common.SkyPosition"\nsubject-strategy = "record"\n'
         'key = "uuid"\nkey-format = "raw"\ntombstones = true\n'
     )
@@ -117,7 +118,9 @@ def test_the_validators_reject_broken_documents(written: Path, tmp_path: Path) -
     """The checks above can fail: each corruption is caught by the tool meant to catch it."""
     raw = json.loads((written / "asyncapi.json").read_text())
     raw["operations"]["sendTelescopeData"]["action"] = "publish"  # AsyncAPI 2 wording
-    raw["components"]["messages"]["TelescopeData"]["payload"]["schema"]["fields"][0]["type"] = "uuidd"
+    raw["components"]["messages"]["TelescopeData"]["payload"]["schema"]["fields"][0]["type"] = (
+        "uuidd"
+    )
     broken = tmp_path / "asyncapi.json"
     broken.write_text(json.dumps(raw))
     catalog = tmp_path / "topics.md"

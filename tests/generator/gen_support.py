@@ -30,7 +30,9 @@ def write_schemas(directory: Path, schemas: Mapping[str, Any]) -> list[Path]:
     for rel, value in schemas.items():
         p = directory / rel
         p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(value if isinstance(value, str) else json.dumps(value, indent=2), encoding="utf-8")
+        p.write_text(
+            value if isinstance(value, str) else json.dumps(value, indent=2), encoding="utf-8"
+        )
         paths.append(p)
     return paths
 
@@ -91,7 +93,11 @@ def generated_types(package: ModuleType) -> dict[str, type]:
         if "._runtime" in name:
             continue
         for value in vars(mod).values():
-            if isinstance(value, type) and value.__module__ == name and "__avro_name__" in vars(value):
+            if (
+                isinstance(value, type)
+                and value.__module__ == name
+                and "__avro_name__" in vars(value)
+            ):
                 out[value.__avro_name__] = value
     return out
 

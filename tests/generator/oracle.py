@@ -74,7 +74,9 @@ class FullMatcher:
         self.seen.add(full)
         raw, _ = self.defs[full]
         own = full.rpartition(".")[0]
-        assert isinstance(actual, dict), f"{path}: expected the definition of {full}, got {actual!r}"
+        assert isinstance(actual, dict), (
+            f"{path}: expected the definition of {full}, got {actual!r}"
+        )
         keys = list(raw)
         if "namespace" not in raw and "." not in raw["name"] and own != ctx:
             keys.insert(keys.index("name") + 1, "namespace")

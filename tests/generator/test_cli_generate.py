@@ -80,7 +80,9 @@ def test_flags_need_no_config_file(tmp_path: Path) -> None:
     schemas = tmp_path / "schemas"
     write_project(tmp_path / "scratch", GOOD)
     shutil.copytree(tmp_path / "scratch" / "avsc", schemas)
-    result = run(tmp_path, "generate", "--schemas", "schemas", "--out", "build", "--package", "flagged")
+    result = run(
+        tmp_path, "generate", "--schemas", "schemas", "--out", "build", "--package", "flagged"
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "build" / "flagged" / "demo" / "events.py").is_file()
 
@@ -106,7 +108,18 @@ def test_output_is_deterministic_across_processes(tmp_path: Path) -> None:
         out = tmp_path / f"out{seed}"
         env = {**os.environ, "PYTHONHASHSEED": seed}
         subprocess.run(
-            [sys.executable, "-m", "codegen", "generate", "--schemas", "avsc", "--out", str(out), "--package", "p"],
+            [
+                sys.executable,
+                "-m",
+                "codegen",
+                "generate",
+                "--schemas",
+                "avsc",
+                "--out",
+                str(out),
+                "--package",
+                "p",
+            ],
             cwd=tmp_path,
             env=env,
             check=True,

@@ -44,7 +44,20 @@ def build(tmp_path: Path, schemas: dict[str, Any]) -> dict[str, type]:
 
 
 def test_keyword_builtin_and_reserved_field_names(tmp_path: Path) -> None:
-    fields = ["class", "class_", "from", "None", "list", "type", "id", "__init__", "serialize", "Meta", "self", "cls"]
+    fields = [
+        "class",
+        "class_",
+        "from",
+        "None",
+        "list",
+        "type",
+        "id",
+        "__init__",
+        "serialize",
+        "Meta",
+        "self",
+        "cls",
+    ]
     schema = {
         "type": "record",
         "name": "Tricky",
@@ -52,7 +65,20 @@ def test_keyword_builtin_and_reserved_field_names(tmp_path: Path) -> None:
     }
     cls = build(tmp_path, {"t.avsc": schema})["Tricky"]
     attrs = [f.name for f in dataclasses.fields(cls)]
-    assert attrs == ["class__", "class_", "from_", "None_", "list_", "type_", "id_", "f__init__", "serialize_", "Meta_", "self", "cls"]
+    assert attrs == [
+        "class__",
+        "class_",
+        "from_",
+        "None_",
+        "list_",
+        "type_",
+        "id_",
+        "f__init__",
+        "serialize_",
+        "Meta_",
+        "self",
+        "cls",
+    ]
     values = dict(zip(attrs, range(len(attrs)), strict=True))
     obj = cls(**values)
     # The Avro names are kept: in the schema and on the wire.
@@ -70,7 +96,10 @@ def test_records_named_like_python_things(tmp_path: Path) -> None:
     schemas["user.avsc"] = {
         "type": "record",
         "name": "User",
-        "fields": [{"name": n.lower(), "type": n} for n in ("List", "Enum", "Decimal", "datetime", "str", "object")],
+        "fields": [
+            {"name": n.lower(), "type": n}
+            for n in ("List", "Enum", "Decimal", "datetime", "str", "object")
+        ],
     }
     types = build(tmp_path, schemas)
     assert types["str"].__name__ == "str_" and types["object"].__name__ == "object_"
@@ -83,7 +112,12 @@ def test_records_named_like_python_things(tmp_path: Path) -> None:
     # defaults refer to those classes from inside the class body).
     assert attrs == ["list_", "enum", "decimal", "datetime_", "str__", "object__"]
     assert not set(attrs) & (class_names | set(dir(builtins)))
-    obj = user(**{attr: types[avro](v=i) for i, (attr, avro) in enumerate(zip(attrs, avro_names, strict=True))})
+    obj = user(
+        **{
+            attr: types[avro](v=i)
+            for i, (attr, avro) in enumerate(zip(attrs, avro_names, strict=True))
+        }
+    )
     assert user.deserialize(obj.serialize()) == obj
 
 
@@ -126,11 +160,17 @@ def test_docs_render_as_exact_docstrings(tmp_path: Path, doc: str) -> None:
     tree = ast.parse(source)
     cls_node = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Documented")
     body = cls_node.body
-    index = next(i for i, n in enumerate(body) if isinstance(n, ast.AnnAssign) and n.target.id == "f")  # type: ignore[union-attr]
+    index = next(
+        i for i, n in enumerate(body) if isinstance(n, ast.AnnAssign) and n.target.id == "f"
+    )  # type: ignore[union-attr]
     after = body[index + 1]
     assert isinstance(after, ast.Expr) and after.value.value == doc  # type: ignore[attr-defined]
     # Nothing but the generated definitions runs at import: no stray calls from the doc.
-    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "system"]
+    calls = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "system"
+    ]
     assert not calls
 
 
@@ -145,6 +185,15 @@ def test_topic_prefix() -> None:
 def test_assign_is_deterministic_and_collision_free() -> None:
     names = ["class", "class_", "class__", "id", "x"]
     out = naming.assign(names)
-    assert out == {"class_": "class_", "class__": "class__", "x": "x", "class": "class___", "id": "id_"}
+    assert out == {
+        "class_": "class_",
+        "class__": "class__",
+        "x": "x",
+        "class": "class___",
+        "id": "id_",
+    }
     assert len(set(out.values())) == len(names)
-    assert all(v.isidentifier() and not keyword.iskeyword(v) and v not in dir(builtins) for v in out.values())
+    assert all(
+        v.isidentifier() and not keyword.iskeyword(v) and v not in dir(builtins)
+        for v in out.values()
+    )

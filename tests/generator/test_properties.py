@@ -43,7 +43,9 @@ def _generate(files: list[tuple[str, Any]]) -> tuple[dict[str, type], list[Any]]
         # a namespaced one and needed again there. Check that this is really the case.
         assert all("where no name can refer to it" in err.message for err in e.errors), e
         nested_null = [
-            full for full, (_, enclosing) in oracle.raw_definitions(sources).items() if "." not in full and enclosing
+            full
+            for full, (_, enclosing) in oracle.raw_definitions(sources).items()
+            if "." not in full and enclosing
         ]
         assert nested_null, e
         reject()
@@ -83,7 +85,9 @@ def _check_round_trip(types: dict[str, type], sources: list[Any], seed: int) -> 
 
 
 @given(files=avro_schema_files(cycles=False), seed=st.integers(0, 2**32))
-def test_generated_classes_reproduce_random_schemas(files: list[tuple[str, Any]], seed: int) -> None:
+def test_generated_classes_reproduce_random_schemas(
+    files: list[tuple[str, Any]], seed: int
+) -> None:
     types, sources = _generate(files)
     _check_schemas(types, sources)
     _check_round_trip(types, sources, seed)
@@ -91,7 +95,9 @@ def test_generated_classes_reproduce_random_schemas(files: list[tuple[str, Any]]
 
 @settings(max_examples=15)
 @given(files=avro_schema_files(cycles=True), seed=st.integers(0, 2**32))
-def test_mutually_recursive_files_across_namespaces(files: list[tuple[str, Any]], seed: int) -> None:
+def test_mutually_recursive_files_across_namespaces(
+    files: list[tuple[str, Any]], seed: int
+) -> None:
     """Two files in different namespaces that use each other: no file order parses them, the
     generator resolves names across all files first, and the modules import each other."""
     types, sources = _generate(files)

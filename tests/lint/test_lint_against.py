@@ -58,9 +58,10 @@ def test_breaking_changes_are_found(repo: LintProject) -> None:
         ("FIELD_REMOVED_WITHOUT_DEFAULT", ""),
     ]
     messages = {f["rule"]: f["message"] for f in found}
-    assert "'currency' was added to 'shop.orders.OrderPlaced' since HEAD (" in messages[
-        "FIELD_ADDED_WITHOUT_DEFAULT"
-    ]
+    assert (
+        "'currency' was added to 'shop.orders.OrderPlaced' since HEAD ("
+        in messages["FIELD_ADDED_WITHOUT_DEFAULT"]
+    )
     assert "'total' was removed" in messages["FIELD_REMOVED_WITHOUT_DEFAULT"]
     assert "lost 'SHIPPED'" in messages["ENUM_SYMBOL_REMOVED"]
     # Without --against, the BREAKING rules have nothing to compare with.

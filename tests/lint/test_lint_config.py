@@ -52,7 +52,9 @@ def test_ignore_per_rule_and_for_all_rules(lint_project: LintProject) -> None:
     run = lint_project.lint()
     assert "2 ignored by [tool.avrobind.lint] ignore" in run.stderr
 
-    lint_project.write_config('[tool.avrobind.lint]\nignore = ["avsc/**/old.avsc", "avsc/vendor/**"]')
+    lint_project.write_config(
+        '[tool.avrobind.lint]\nignore = ["avsc/**/old.avsc", "avsc/vendor/**"]'
+    )
     assert {f["file"] for f in lint_project.findings()} == {"avsc/orders.avsc"}
 
 
@@ -70,9 +72,17 @@ def test_ignore_per_rule_and_for_all_rules(lint_project: LintProject) -> None:
             "tool.avrobind.lint.ignore.DOCS_REQUIRED",
             "did you mean 'DOC_REQUIRED'?",
         ),
-        ('ignore = { DOC_REQUIRED = "avsc" }', "tool.avrobind.lint.ignore.DOC_REQUIRED", "must be a list of path globs"),
+        (
+            'ignore = { DOC_REQUIRED = "avsc" }',
+            "tool.avrobind.lint.ignore.DOC_REQUIRED",
+            "must be a list of path globs",
+        ),
         ('use = "DEFAULT"', "tool.avrobind.lint.use", "must be a list of rule ids or categories"),
-        ('field-style = "kebab"', "tool.avrobind.lint.field-style", "must be one of 'snake', 'camel'"),
+        (
+            'field-style = "kebab"',
+            "tool.avrobind.lint.field-style",
+            "must be one of 'snake', 'camel'",
+        ),
         ('severity = "warning"', "tool.avrobind.lint.severity", "unknown key"),
         (
             'use = ["FIELD_NAME_SNAKE_CASE", "FIELD_NAME_CAMEL_CASE"]',

@@ -12,7 +12,12 @@ from codegen.workflow.lint_rules import RULES
 from tests.lint.lint_helpers import BASE, LintProject, with_field
 from tests.paths import REPO
 
-ENUM = {"type": "enum", "name": "OrderStatus", "symbols": ["PLACED", "UNKNOWN"], "default": "UNKNOWN"}
+ENUM = {
+    "type": "enum",
+    "name": "OrderStatus",
+    "symbols": ["PLACED", "UNKNOWN"],
+    "default": "UNKNOWN",
+}
 
 # rule -> (schema of orders.avsc, expected JSON paths of the findings)
 EXAMPLES: dict[str, tuple[Any, list[str]]] = {
@@ -113,7 +118,13 @@ def test_camel_case_field_style(lint_project: LintProject) -> None:
     lint_project.write_config('[tool.avrobind.lint]\nfield-style = "camel"')
     lint_project.write(
         "orders.avsc",
-        {**BASE, "fields": [{"name": "orderId", "type": "string"}, {"name": "total_cents", "type": "long"}]},
+        {
+            **BASE,
+            "fields": [
+                {"name": "orderId", "type": "string"},
+                {"name": "total_cents", "type": "long"},
+            ],
+        },
     )
 
     found = lint_project.findings()
@@ -128,8 +139,14 @@ def test_nested_and_inherited_namespaces(lint_project: LintProject) -> None:
     lint_project.write(
         "orders.avsc",
         with_field(
-            {"name": "lines", "doc": "x", "type": {"type": "array", "items": {
-                "type": "record", "name": "Line", "doc": "x", "fields": []}}},
+            {
+                "name": "lines",
+                "doc": "x",
+                "type": {
+                    "type": "array",
+                    "items": {"type": "record", "name": "Line", "doc": "x", "fields": []},
+                },
+            },
             namespace="Shop",
         ),
     )
@@ -138,7 +155,9 @@ def test_nested_and_inherited_namespaces(lint_project: LintProject) -> None:
 
 
 def test_text_and_github_formats(lint_project: LintProject) -> None:
-    path = lint_project.write("orders.avsc", with_field({"name": "orderTotal", "type": "long", "doc": "x"}))
+    path = lint_project.write(
+        "orders.avsc", with_field({"name": "orderTotal", "type": "long", "doc": "x"})
+    )
 
     text = lint_project.lint()
     github = lint_project.lint("--format", "github")
@@ -153,9 +172,9 @@ def test_text_and_github_formats(lint_project: LintProject) -> None:
     ]
     assert "avrobind lint: 1 violation(s)" in text.stderr
     # The annotation points at the line where the field's object starts.
-    line = next(
-        i for i, s in enumerate(path.read_text().splitlines(), 1) if '"orderTotal"' in s
-    ) - 1
+    line = (
+        next(i for i, s in enumerate(path.read_text().splitlines(), 1) if '"orderTotal"' in s) - 1
+    )
     assert github.stdout.splitlines() == [
         f"::error file=avsc/orders.avsc,line={line},title=FIELD_NAME_SNAKE_CASE::/fields/1: {message}"
     ]

@@ -49,10 +49,10 @@ class Partner:
     url: str
     client: SchemaRegistryClient
 
-    def register(
-        self, subject: str, schema: Any, refs: list[SchemaReference] | None = None
-    ) -> int:
-        return int(self.client.register_schema(subject, Schema(json.dumps(schema), "AVRO", refs or [])))
+    def register(self, subject: str, schema: Any, refs: list[SchemaReference] | None = None) -> int:
+        return int(
+            self.client.register_schema(subject, Schema(json.dumps(schema), "AVRO", refs or []))
+        )
 
 
 @pytest.fixture

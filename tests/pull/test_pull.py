@@ -52,7 +52,9 @@ def test_pull_writes_the_schema_its_references_and_the_lock(
     assert run.exit_code == 0, run.output
     assert json.loads((project.root / PAYMENT_FILE).read_text()) == PAYMENT
     assert json.loads((project.root / MONEY_FILE).read_text()) == MONEY  # its own file
-    latest = {s: partner.client.get_latest_version(s) for s in ("payments-value", "partner.common.Money")}
+    latest = {
+        s: partner.client.get_latest_version(s) for s in ("payments-value", "partner.common.Money")
+    }
     inlined = copy.deepcopy(PAYMENT)
     inlined["fields"][1]["type"] = MONEY
     assert lock(project) == {
@@ -64,7 +66,9 @@ def test_pull_writes_the_schema_its_references_and_the_lock(
             "fingerprint": fingerprint(inlined),
             "file": PAYMENT_FILE.as_posix(),
             "sha256": hashlib.sha256((project.root / PAYMENT_FILE).read_bytes()).hexdigest(),
-            "references": [{"name": "partner.common.Money", "subject": "partner.common.Money", "version": 1}],
+            "references": [
+                {"name": "partner.common.Money", "subject": "partner.common.Money", "version": 1}
+            ],
         },
         "partner.common.Money": {
             "subject": "partner.common.Money",
@@ -148,7 +152,11 @@ def test_a_topic_can_use_a_pulled_type(project: Project, partner: Partner) -> No
         + '\n[tool.avrobind.topics."payments"]\nvalue = "partner.payments.Payment"\n'
     )
     assert avrobind("generate").exit_code == 0
-    payment = {"payment_id": "p-1", "amount": {"amountCents": 1250, "currency": "EUR"}, "note": None}
+    payment = {
+        "payment_id": "p-1",
+        "amount": {"amountCents": 1250, "currency": "EUR"},
+        "note": None,
+    }
     serializer = AvroSerializer(
         partner.client,
         Schema(json.dumps(PAYMENT), "AVRO", [MONEY_REF]),
@@ -194,9 +202,22 @@ def test_bad_input_exits_2_and_writes_nothing(project: Project, partner: Partner
         ("--subject", "nope-value"): "--subject 'nope-value' matches no subject on the registry",
         ("--subject", "payment-value"): "did you mean 'payments-value'",
         ("--subject", "orders\\..*"): "matches no subject",
-        ("--subject", "pay("): "is neither a subject on the registry nor a valid regular expression",
-        ("--subject", "payments-value", "--version", "7"): "subject 'payments-value' has no version 7 (it has 1)",
-        ("--subject", "payments-value", "--version", "first"): "--version must be a positive number or latest",
+        (
+            "--subject",
+            "pay(",
+        ): "is neither a subject on the registry nor a valid regular expression",
+        (
+            "--subject",
+            "payments-value",
+            "--version",
+            "7",
+        ): "subject 'payments-value' has no version 7 (it has 1)",
+        (
+            "--subject",
+            "payments-value",
+            "--version",
+            "first",
+        ): "--version must be a positive number or latest",
         (): "nothing to pull",
     }
     for args, message in cases.items():
@@ -207,7 +228,9 @@ def test_bad_input_exits_2_and_writes_nothing(project: Project, partner: Partner
 
 
 def test_a_type_the_project_defines_already_is_refused(project: Project, partner: Partner) -> None:
-    partner.register("positions-value", {**MONEY, "name": "SkyPosition", "namespace": "telescope.common"})
+    partner.register(
+        "positions-value", {**MONEY, "name": "SkyPosition", "namespace": "telescope.common"}
+    )
     before = snapshot(project.root)
 
     run = pull(partner.url, "--subject", "positions-value")
@@ -232,7 +255,12 @@ def test_unreachable_registry_exits_3(project: Project) -> None:
     url = unreachable_url()
 
     run = avrobind(
-        "pull", "--registry", url, "--subject", "payments-value", env={"AVROBIND_REGISTRY_RETRIES": "0"}
+        "pull",
+        "--registry",
+        url,
+        "--subject",
+        "payments-value",
+        env={"AVROBIND_REGISTRY_RETRIES": "0"},
     )
 
     assert run.exit_code == 3, run.output

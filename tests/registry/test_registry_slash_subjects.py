@@ -12,7 +12,9 @@ from codegen.runtime.registry import SchemaRegistryClient
 
 def test_subject_with_slashes_round_trips(registry_url: str) -> None:
     subject = "com/events/Product.avsc"
-    schema = json.dumps({"type": "record", "name": "Product", "fields": [{"name": "id", "type": "string"}]})
+    schema = json.dumps(
+        {"type": "record", "name": "Product", "fields": [{"name": "id", "type": "string"}]}
+    )
     with SchemaRegistryClient(registry_url) as client:
         schema_id = client.register(subject, schema)
         assert subject in client.get_subjects()

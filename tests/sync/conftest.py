@@ -27,7 +27,9 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
     rec = Recorder()
     real_send = httpx.AsyncClient.send
 
-    async def send(self: httpx.AsyncClient, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+    async def send(
+        self: httpx.AsyncClient, request: httpx.Request, **kwargs: Any
+    ) -> httpx.Response:
         key = (request.method, request.url.path)
         rec.requests.append(key)
         planned = rec.faults.get(key)

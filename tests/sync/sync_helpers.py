@@ -86,8 +86,6 @@ class Project:
         self.edit(rel, lambda d: d["fields"].append(field_json))
 
 
-
-
 def make_project(tmp_path: Path) -> Project:
     root = tmp_path / "project"
     root.mkdir()
@@ -129,7 +127,9 @@ _CLEARED = {
 
 def avrobind(*args: str, env: dict[str, str] | None = None) -> Run:
     """Run the CLI in-process (click's runner), with no AVROBIND_* variable leaking in."""
-    result = CliRunner().invoke(cli, list(args), env={**_CLEARED, **(env or {})}, catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, list(args), env={**_CLEARED, **(env or {})}, catch_exceptions=False
+    )
     return Run(result.exit_code, result.stdout, result.stderr)
 
 
@@ -145,7 +145,9 @@ class Recorder:
         return sum(
             1
             for m, p in self.requests
-            if m == method and (path is None or p == path) and (suffix is None or p.endswith(suffix))
+            if m == method
+            and (path is None or p == path)
+            and (suffix is None or p.endswith(suffix))
         )
 
     def clear(self) -> None:
@@ -190,6 +192,7 @@ class DoubleServer:
                 pass
 
         self.hits = 0
+
         class Server(ThreadingHTTPServer):
             def handle_error(self, request: Any, client_address: Any) -> None:
                 pass  # a client that cancelled its other requests closed the connection

@@ -169,7 +169,9 @@ def test_json_format_holds_the_plan_and_the_outcome(project: Project, registry_u
     assert data["compatible"] is True and "offline" in data["checked"]
     assert data["applied"] == ["registered"]
     assert data["version"] == 2 and data["latest_version"] == 1
-    assert data["id"] == registry_get(registry_url, "/subjects/telescope.data-value/versions/2")["id"]
+    assert (
+        data["id"] == registry_get(registry_url, "/subjects/telescope.data-value/versions/2")["id"]
+    )
     assert by_subject["telescope.status-value"]["actions"] == ["unchanged"]
     assert by_subject["telescope.status-value"]["level"] == "BACKWARD_TRANSITIVE"
     assert doc["summary"]["registered"] == 1
@@ -267,12 +269,12 @@ def test_references_register_shared_types_as_their_own_subjects(
     assert sorted(registry_get(registry_url, "/subjects")) == sorted(SUBJECTS + shared)
     for subject in shared:
         assert versions(registry_url, subject) == [1]
-        assert registry_get(registry_url, f"/config/{subject}") == {"compatibilityLevel": "BACKWARD"}
+        assert registry_get(registry_url, f"/config/{subject}") == {
+            "compatibilityLevel": "BACKWARD"
+        }
     data = registry_get(registry_url, "/subjects/telescope.data-value/versions/latest")
     refs = {r["name"]: r for r in data["references"]}
-    assert refs == {
-        name: {"name": name, "subject": name, "version": 1} for name in shared
-    }
+    assert refs == {name: {"name": name, "subject": name, "version": 1} for name in shared}
     # The dependent names SkyPosition instead of inlining it.
     schema = json.loads(data["schema"])
     target = next(f for f in schema["fields"] if f["name"] == "target")
@@ -281,7 +283,9 @@ def test_references_register_shared_types_as_their_own_subjects(
     # The registry resolves the references: with them the schema parses (and is compatible
     # with itself), without them the name SkyPosition is unknown.
     check_url = registry_url + "/compatibility/subjects/telescope.data-value/versions/latest"
-    with_refs = httpx.post(check_url, json={"schema": data["schema"], "references": data["references"]})
+    with_refs = httpx.post(
+        check_url, json={"schema": data["schema"], "references": data["references"]}
+    )
     assert with_refs.json()["is_compatible"] is True
     without = httpx.post(check_url, json={"schema": data["schema"]})
     assert without.status_code == 422 and without.json()["error_code"] == 42201
@@ -289,7 +293,9 @@ def test_references_register_shared_types_as_their_own_subjects(
 
     # A compatible change of a shared type: a new version of it, and new versions of the
     # schemas that reference it, pointing at that version.
-    project.add_field("common/sky_position.avsc", {"name": "note", "type": ["null", "string"], "default": None})
+    project.add_field(
+        "common/sky_position.avsc", {"name": "note", "type": ["null", "string"], "default": None}
+    )
     run = sync(project, registry_url)
     assert run.exit_code == 0, run.output
     assert versions(registry_url, "telescope.common.SkyPosition") == [1, 2]
@@ -368,12 +374,16 @@ def test_no_registry_url_exits_2(project: Project) -> None:
 
 
 def test_registry_url_from_the_environment(project: Project, registry_url: str) -> None:
-    run = avrobind("sync", "--config", str(project.config), env={"AVROBIND_REGISTRY_URL": registry_url})
+    run = avrobind(
+        "sync", "--config", str(project.config), env={"AVROBIND_REGISTRY_URL": registry_url}
+    )
     assert run.exit_code == 0, run.output
     assert sorted(registry_get(registry_url, "/subjects")) == SUBJECTS
 
 
-def test_readonly_subject_exits_3_and_registers_nothing(project: Project, registry_url: str) -> None:
+def test_readonly_subject_exits_3_and_registers_nothing(
+    project: Project, registry_url: str
+) -> None:
     assert sync(project, registry_url).exit_code == 0
     put = httpx.put(
         registry_url + "/mode/telescope.data-value",
@@ -412,7 +422,9 @@ def test_level_change_is_checked_under_the_configured_level(
     assert data["registry_level"] == "NONE" and data["compatible"] is False
     assert any("field dome" in m for m in data["messages"])
     assert versions(registry_url, "telescope.data-value") == [1]
-    assert registry_get(registry_url, "/config/telescope.data-value") == {"compatibilityLevel": "NONE"}
+    assert registry_get(registry_url, "/config/telescope.data-value") == {
+        "compatibilityLevel": "NONE"
+    }
 
     # Relaxing a level in the same run as a change only the new level allows works.
     project.write_config()
@@ -430,4 +442,6 @@ def test_level_change_is_checked_under_the_configured_level(
     run = sync(project, registry_url)
     assert run.exit_code == 0, run.output
     assert versions(registry_url, "telescope.data-value") == [1, 2]
-    assert registry_get(registry_url, "/config/telescope.data-value") == {"compatibilityLevel": "NONE"}
+    assert registry_get(registry_url, "/config/telescope.data-value") == {
+        "compatibilityLevel": "NONE"
+    }
