@@ -70,6 +70,8 @@ HEADER_ID = 1
 
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(REPO))
+# (as pytest's pythonpath: the test fixtures bench reuses import the generated package)
+sys.path.insert(0, str(REPO / "generated"))
 
 
 # --- helpers -------------------------------------------------------------------------------
