@@ -244,9 +244,7 @@ class AvroConsumer(_Lifecycle, _ConsumerBase[K, V]):
         except Exception:
             await self._commit_quietly()
             raise
-        core.inflight = (record,)
-        if self._telemetry is not None:
-            self._telemetry.consumed(1)
+        core.hand_out((record,))
         return record
 
     async def batches(
@@ -267,17 +265,13 @@ class AvroConsumer(_Lifecycle, _ConsumerBase[K, V]):
             except Exception:
                 await self._commit_quietly()
                 raise
-            core.inflight = batch
-            if self._telemetry is not None:
-                self._telemetry.consumed(len(batch))
+            core.hand_out(batch)
             try:
                 yield batch
             except BaseException:
-                if core.inflight is batch:
-                    core.rewind_inflight()
+                core.settle(batch, handled=False)
                 raise
-            if core.inflight is batch:
-                core.finish_inflight()
+            core.settle(batch, handled=True)
 
     async def commit(self) -> None:
         """Commit every record handled so far, including the last one (or batch) ``async

@@ -456,6 +456,21 @@ class ConsumerCore(Generic[K, V]):
         for (topic, partition), offset in first.items():
             self.rewind(topic, partition, offset)
 
+    def hand_out(self, records: Sequence[Record[K, V]]) -> None:
+        """``records`` go to the loop body: in flight (and consumed) until it asks for more."""
+        self.inflight = records
+        if self.telemetry is not None:
+            self.telemetry.consumed(len(records))
+
+    def settle(self, records: Sequence[Record[K, V]], *, handled: bool) -> None:
+        """The loop body is done with ``records``, if they are still in flight: handled, or
+        (it raised) to be read again."""
+        if self.inflight is records:
+            if handled:
+                self.finish_inflight()
+            else:
+                self.rewind_inflight()
+
     def finish_inflight(self) -> None:
         """The records yielded last were handled (the loop asked for more, or committed)."""
         if self.inflight:
