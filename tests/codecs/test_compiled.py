@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import random
 import shutil
@@ -30,6 +31,7 @@ from hypothesis import strategies as st
 
 from codegen.cli import cli
 from codegen.errors import InputErrors
+from codegen.generator import compiled
 from tests.avro_strategies import avro_schemas
 from tests.codecs.codec_support import check_record, runtime
 from tests.generator import oracle
@@ -71,6 +73,44 @@ REST = {
 }
 
 
+# What the typed record modules (`compiled.typed_source`) must also read and write exactly:
+# containers nested past the depth coded in helper functions, counts and union indexes beyond
+# one byte, unions of records, maps of records.
+DEEP: Any = "long"
+for level in range(7):
+    DEEP = {"type": "array", "items": DEEP} if level % 2 else {"type": "map", "values": DEEP}
+TYPED = {
+    "type": "record",
+    "name": "Typed",
+    "namespace": "extra",
+    "fields": [
+        {"name": "deep", "type": DEEP},
+        {
+            "name": "big_enum",
+            "type": {"type": "enum", "name": "Big", "symbols": [f"S{i}" for i in range(70)]},
+        },
+        {
+            "name": "wide",
+            "type": ["null"]
+            + [{"type": "fixed", "name": f"F{i}", "size": i + 1} for i in range(66)],
+        },
+        {
+            "name": "points",
+            "type": {
+                "type": "map",
+                "values": {
+                    "type": "record",
+                    "name": "Point",
+                    "fields": [{"name": "x", "type": "long"}, {"name": "label", "type": "string"}],
+                },
+            },
+        },
+        {"name": "maybe_points", "type": {"type": "array", "items": ["null", "Point", "string"]}},
+        {"name": "day", "type": ["null", {"type": "int", "logicalType": "date"}]},
+    ],
+}
+
+
 def _config(root: Path, schemas: Path, package: str) -> Path:
     config = root / "pyproject.toml"
     config.write_text(
@@ -91,6 +131,7 @@ def compiled_package(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, st
     schemas = root / "avsc"
     shutil.copytree(REPO / "bench" / "schemas", schemas)
     (schemas / "extra.avsc").write_text(json.dumps(REST))
+    (schemas / "typed.avsc").write_text(json.dumps(TYPED))
     package = unique_package("compiled")
     config = _config(root, schemas, package)
     assert "codec modules" in _generate(config, "--compile").output
@@ -102,7 +143,7 @@ def test_the_extensions_are_what_is_imported(compiled_package: tuple[Path, str])
     pkg = import_package(config.parent / "out", package)
     types = generated_types(pkg)
     records = [cls for cls in types.values() if hasattr(cls, "__avro_read__")]
-    assert len(records) == 5
+    assert len(records) == 7
     for cls in records:
         assert importlib.import_module(cls.__module__).__file__.endswith(EXT), cls
     assert runtime(records[0], "codec").__file__.endswith(EXT)
@@ -114,7 +155,7 @@ def test_compiled_records_match_fastavro(compiled_package: tuple[Path, str]) -> 
     pkg = import_package(config.parent / "out", package)
     types = generated_types(pkg)
     avsc = config.parent / "avsc"
-    order = ["extra", "small", "medium", "large"]  # large.avsc uses medium's record
+    order = ["extra", "typed", "small", "medium", "large"]  # large.avsc uses medium's record
     sources = [json.loads((avsc / f"{name}.avsc").read_text()) for name in order]
     named = oracle.parse_sources(sources)
     rng = random.Random(14)
@@ -123,7 +164,66 @@ def test_compiled_records_match_fastavro(compiled_package: tuple[Path, str]) -> 
         if hasattr(cls, "__avro_read__"):
             writer = fastavro.parse_schema(oracle.expected_standalone(fullname, named))
             done += check_record(cls, writer, rng, rounds=25, cuts=20)
-    assert done == 5 * 25
+    assert done == 7 * 25
+
+
+def test_compiled_readers_refuse_what_c_integers_cannot_hold(
+    compiled_package: tuple[Path, str],
+) -> None:
+    """Bytes a C reader would silently misread are refused as the pure-Python reader refuses
+    them: a varint past 64 bits, a length past the data (would overflow `pos + length`)."""
+    config, package = compiled_package
+    pkg = import_package(config.parent / "out", package)
+    small = pkg.Small(sensor_id=-(2**63), name="n", value=1.0, active=True, count=2**31 - 1)
+    codec, errors = runtime(pkg.Small, "codec"), runtime(pkg.Small, "errors")
+    assert codec.__file__.endswith(EXT)
+    data = small.serialize()
+    assert data[:10] == b"\xff" * 9 + b"\x01" and codec.decode(pkg.Small, data)[0] == small
+    for varint in (b"\xff" * 9 + b"\x02", b"\xff" * 10 + b"\x01", b"\x80" * 9 + b"\x7f"):
+        with pytest.raises(errors.DeserializationError, match="beyond the range of long") as e:
+            codec.decode(pkg.Small, varint + data[10:])
+        assert not isinstance(e.value, errors.TruncatedMessageError)
+    for length in (2**62, 2**63 - 1, len(data)):
+        raw = bytearray(data[:10])
+        codec.write_long(raw, length)
+        with pytest.raises(errors.TruncatedMessageError):
+            codec.decode(pkg.Small, bytes(raw) + data[12:])
+
+
+def test_typed_source_only_declares(tmp_path: Path) -> None:
+    """The typed module is the same Python: it runs as a plain module (Cython's shadow
+    `cython` makes the declarations no-ops) and reads and writes what the source does; docs
+    that mention the helpers are left alone."""
+    schema = {
+        "type": "record",
+        "name": "Doc",
+        "namespace": "typed_doc",
+        "doc": 'Calls _codec.write_len(buf, n) and _codec.nothing"""',
+        "fields": [
+            {"name": "b", "type": "long"},
+            {"name": "names", "type": {"type": "array", "items": "string"}},
+        ],
+    }
+    paths = write_schemas(tmp_path / "avsc", {"doc.avsc": schema})
+    package = unique_package("typed")
+    pkg_dir = generate_files(paths, tmp_path / "out", package)
+    module = pkg_dir / "typed_doc.py"
+    source = module.read_text()
+    typed = compiled.typed_source(source)
+    assert typed.count("@cython.locals(data=bytes, pos=cython.Py_ssize_t") == 1
+    assert typed.count("@cython.locals(buf=bytearray") == 1
+    assert "_codec.nothing" in typed and "_codec_nothing" not in typed  # the doc, untouched
+    assert "_codec_write_len = _codec.write_len" in typed
+    module.write_text(typed)
+    types = generated_types(import_package(tmp_path / "out", package))
+    doc = types["typed_doc.Doc"]
+    obj = doc(b=-(2**63), names=["é" * 70, "x"])
+    assert doc.__doc__ and "_codec.write_len(buf, n)" in doc.__doc__
+    writer = fastavro.parse_schema(schema)
+    out = io.BytesIO()
+    fastavro.schemaless_writer(out, writer, {"b": -(2**63), "names": ["é" * 70, "x"]})
+    assert obj.serialize() == out.getvalue()
+    assert doc.deserialize(out.getvalue()) == obj
 
 
 def test_check_ignores_artefacts_and_generate_removes_them(

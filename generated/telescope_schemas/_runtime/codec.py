@@ -14,6 +14,7 @@ raise ``EncodeError`` with the path of the offending field instead of writing ba
 
 from __future__ import annotations
 
+import binascii
 import datetime as _dt
 import decimal as _decimal
 import numbers
@@ -34,6 +35,7 @@ INT_MAX: Final = 2**31 - 1
 LONG_MIN: Final = -(2**63)
 LONG_MAX: Final = 2**63 - 1
 
+_hexlify = binascii.b2a_hex
 _DOUBLE = struct.Struct("<d")
 _FLOAT = struct.Struct("<f")
 pack_double = _DOUBLE.pack
@@ -146,7 +148,8 @@ def write_int(buf: bytearray, n: Any) -> None:
         n = _integral(n, "int")
     if not INT_MIN <= n <= INT_MAX:
         raise EncodeError(f"{n} is out of range for int")
-    z = (n << 1) ^ (n >> 63)
+    v: int = n  # (a C long long in the compiled build)
+    z = (v << 1) ^ (v >> 63)
     while z > 0x7F:
         buf.append((z & 0x7F) | 0x80)
         z >>= 7
@@ -158,7 +161,8 @@ def write_long(buf: bytearray, n: Any) -> None:
         n = _integral(n, "long")
     if not LONG_MIN <= n <= LONG_MAX:
         raise EncodeError(f"{n} is out of range for long")
-    z = (n << 1) ^ (n >> 63)
+    v: int = n  # (a C long long in the compiled build)
+    z = (v << 1) ^ (v >> 63)
     while z > 0x7F:
         buf.append((z & 0x7F) | 0x80)
         z >>= 7
@@ -256,43 +260,36 @@ def _datetime(value: Any, kind: str) -> _dt.datetime:
     return value
 
 
-# A naive datetime is taken as UTC for timestamp-* types, as `logical` does.
+# A naive datetime is taken as UTC for timestamp-* types, as `logical` does. A timedelta
+# divided by 1 ms (or 1 µs) is the exact floored count, one C operation.
+_MILLI: Final = _dt.timedelta(milliseconds=1)
+_MICRO: Final = _dt.timedelta(microseconds=1)
 
 
 def write_timestamp_millis(buf: bytearray, value: Any) -> None:
     d = _datetime(value, "timestamp-millis")
     delta = d - (EPOCH if d.tzinfo is not None else EPOCH_NAIVE)
-    _write_varint(
-        buf, delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
-    )
+    _write_varint(buf, delta // _MILLI)
 
 
 def write_timestamp_micros(buf: bytearray, value: Any) -> None:
     d = _datetime(value, "timestamp-micros")
     delta = d - (EPOCH if d.tzinfo is not None else EPOCH_NAIVE)
-    _write_varint(
-        buf,
-        delta.days * 86_400_000_000 + delta.seconds * 1_000_000 + delta.microseconds,
-    )
+    _write_varint(buf, delta // _MICRO)
 
 
 def write_local_timestamp_millis(buf: bytearray, value: Any) -> None:
     delta = (
         _datetime(value, "local-timestamp-millis").replace(tzinfo=None) - EPOCH_NAIVE
     )
-    _write_varint(
-        buf, delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
-    )
+    _write_varint(buf, delta // _MILLI)
 
 
 def write_local_timestamp_micros(buf: bytearray, value: Any) -> None:
     delta = (
         _datetime(value, "local-timestamp-micros").replace(tzinfo=None) - EPOCH_NAIVE
     )
-    _write_varint(
-        buf,
-        delta.days * 86_400_000_000 + delta.seconds * 1_000_000 + delta.microseconds,
-    )
+    _write_varint(buf, delta // _MICRO)
 
 
 def date_days(value: Any) -> int:
@@ -322,7 +319,7 @@ def uuid_str(value: Any) -> bytes:
     if type(value) is not _uuid.UUID and not isinstance(value, _uuid.UUID):
         raise wrong("uuid.UUID", value)
     # Faster than str(value): hex in groups of 4, then the dashes UUIDs do not have dropped.
-    h = value.int.to_bytes(16, "big").hex("-", 2).encode()
+    h = _hexlify(value.int.to_bytes(16, "big"), b"-", 2)
     return h[:4] + h[5:29] + h[30:34] + h[35:]
 
 
@@ -354,8 +351,23 @@ def unscaled(value: Any, precision: int, scale: int) -> int:
     A value with more digits after the point than ``scale`` is refused unless they are zeros
     (``1.230`` at scale 2 is exactly 123 hundredths; fastavro refuses it, avrobind writes it).
     """
-    if type(value) is not _Decimal and not isinstance(value, _decimal.Decimal):
-        raise wrong("decimal.Decimal", value)
+    if type(value) is not _Decimal:
+        if not isinstance(value, _decimal.Decimal):
+            raise wrong("decimal.Decimal", value)
+    elif scale:
+        # The usual value has exactly `scale` digits after the point ("-1234.50"): its digits
+        # are the unscaled value (2x faster than the ratio below). Exponent notation and
+        # "NaN" fail int() or the test and take the general way.
+        text = str(value)
+        if text[-scale - 1 : -scale] == ".":
+            try:
+                n = int(text.replace(".", "", 1))
+            except ValueError:
+                pass
+            else:
+                limit = _POW10[precision] if precision < 80 else _pow10(precision)
+                if -limit < n < limit:
+                    return n
     try:
         num, den = value.as_integer_ratio()
     except (ValueError, OverflowError):
@@ -421,49 +433,60 @@ def read_long(data: bytes, pos: int) -> tuple[int, int]:
     """A zig-zag varint at ``pos``: (value, position after it).
 
     Unrolled to the 10 bytes a long takes at most (a loop costs more per byte; 64-bit ids take
-    9 or 10, millisecond timestamps 6).
+    9 or 10, millisecond timestamps 6). The compiled build (``codec.pxd``) reads it with C
+    integers: ``n`` unsigned 64-bit, ``r`` signed, which is why the value goes through ``r``.
     """
     b = data[pos]
     n = b & 0x7F
     if b < 0x80:
-        return (n >> 1) ^ -(n & 1), pos + 1
+        r = (n >> 1) ^ -(n & 1)
+        return r, pos + 1
     b = data[pos + 1]
     n |= (b & 0x7F) << 7
     if b < 0x80:
-        return (n >> 1) ^ -(n & 1), pos + 2
+        r = (n >> 1) ^ -(n & 1)
+        return r, pos + 2
     b = data[pos + 2]
     n |= (b & 0x7F) << 14
     if b < 0x80:
-        return (n >> 1) ^ -(n & 1), pos + 3
+        r = (n >> 1) ^ -(n & 1)
+        return r, pos + 3
     b = data[pos + 3]
     n |= (b & 0x7F) << 21
     if b < 0x80:
-        return (n >> 1) ^ -(n & 1), pos + 4
+        r = (n >> 1) ^ -(n & 1)
+        return r, pos + 4
     b = data[pos + 4]
     n |= (b & 0x7F) << 28
     if b < 0x80:
-        return (n >> 1) ^ -(n & 1), pos + 5
+        r = (n >> 1) ^ -(n & 1)
+        return r, pos + 5
     b = data[pos + 5]
     n |= (b & 0x7F) << 35
     if b < 0x80:
-        return (n >> 1) ^ -(n & 1), pos + 6
+        r = (n >> 1) ^ -(n & 1)
+        return r, pos + 6
     b = data[pos + 6]
     n |= (b & 0x7F) << 42
     if b < 0x80:
-        return (n >> 1) ^ -(n & 1), pos + 7
+        r = (n >> 1) ^ -(n & 1)
+        return r, pos + 7
     b = data[pos + 7]
     n |= (b & 0x7F) << 49
     if b < 0x80:
-        return (n >> 1) ^ -(n & 1), pos + 8
+        r = (n >> 1) ^ -(n & 1)
+        return r, pos + 8
     b = data[pos + 8]
     n |= (b & 0x7F) << 56
     if b < 0x80:
-        return (n >> 1) ^ -(n & 1), pos + 9
+        r = (n >> 1) ^ -(n & 1)
+        return r, pos + 9
     b = data[pos + 9]
-    n |= (b & 0x7F) << 63
-    if b < 0x80:
-        return (n >> 1) ^ -(n & 1), pos + 10
-    raise DecodeError("a varint longer than 10 bytes")
+    if b > 1:  # more than 64 bits (a longer varint, or what a C reader would truncate)
+        raise DecodeError("a varint beyond the range of long")
+    n |= b << 63
+    r = (n >> 1) ^ -(n & 1)
+    return r, pos + 10
 
 
 def read_len(data: bytes, pos: int) -> tuple[int, int]:
@@ -483,6 +506,8 @@ def read_len(data: bytes, pos: int) -> tuple[int, int]:
     n, pos = read_long(data, pos)
     if n < 0:
         raise DecodeError(f"negative length {n}")
+    if n > len(data):  # (keeps `pos + n` in a C Py_ssize_t in the compiled build)
+        raise EOFError
     return n, pos
 
 
@@ -509,8 +534,16 @@ def read_bytes(data: bytes, pos: int) -> tuple[bytes, int]:
 
 
 def read_string(data: bytes, pos: int) -> tuple[str, int]:
-    raw, pos = read_bytes(data, pos)
-    return raw.decode(), pos
+    n = data[pos]
+    if n & 0x81:
+        n, pos = read_len(data, pos)
+    else:
+        n >>= 1
+        pos += 1
+    end = pos + n
+    if end > len(data):
+        raise EOFError
+    return data[pos:end].decode(), end
 
 
 def read_fixed(data: bytes, pos: int, size: int) -> tuple[bytes, int]:
