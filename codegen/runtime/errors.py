@@ -307,3 +307,16 @@ class BrokerUnavailableError(KafkaClientError):
 
 class DeliveryError(KafkaClientError):
     """The broker refused a message (too large, unknown topic, not authorised...)."""
+
+
+class WriterSchemaNeeded(Exception):
+    """Raised by ``deserialize_cached``: the writer schema ``schema_id`` must be loaded first
+    (``serde.load(schema_id)``); a sans-IO caller does that I/O itself. (Defined here so that
+    the package root can export it without importing the registry client and httpx.)"""
+
+    def __init__(self, serde: Any, schema_id: int) -> None:
+        super().__init__(
+            f"writer schema {schema_id} of subject {serde.subject!r} is not loaded"
+        )
+        self.serde = serde
+        self.schema_id = schema_id

@@ -35,12 +35,10 @@ from ._runtime.errors import (
     TruncatedMessageError,
     UnknownSchemaIdError,
     VersionNotFoundError,
+    WriterSchemaNeeded,
 )
 from ._runtime.logical import (
     Duration,
-)
-from ._runtime.subject_serde import (
-    WriterSchemaNeeded,
 )
 from .telescope.acknowledgments import (
     AckStatus,

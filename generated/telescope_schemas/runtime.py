@@ -32,6 +32,7 @@ from ._runtime.errors import (
     TruncatedMessageError,
     UnknownSchemaIdError,
     VersionNotFoundError,
+    WriterSchemaNeeded,
 )
 from ._runtime.kafka import (
     Message,
@@ -54,9 +55,6 @@ from ._runtime.registry import (
     AsyncSchemaRegistryClient,
     RegistryConfig,
     SchemaRegistryClient,
-)
-from ._runtime.subject_serde import (
-    WriterSchemaNeeded,
 )
 
 __all__ = [

@@ -152,6 +152,9 @@ def test_message_and_record_load_the_kafka_runtime_on_first_use(tmp_path: Path) 
         import sys
         import {pkg.__name__} as pkg
         assert "aiokafka" not in sys.modules, "importing the models loaded aiokafka"
+        # (the registry client's httpx cost more than the models themselves: `make bench`'s
+        # import bar)
+        assert "httpx" not in sys.modules, "importing the models loaded httpx"
         from {pkg.__name__} import *
         from {pkg.__name__}._runtime import kafka
         assert Record is kafka.Record and Message is kafka.Message and Event is pkg.Event

@@ -43,6 +43,7 @@ from .errors import (
     SerializationError,
     TruncatedMessageError,
     UnknownSchemaIdError,
+    WriterSchemaNeeded,
 )
 from .registry import (
     AsyncSchemaRegistryClient,
@@ -67,18 +68,6 @@ _Reader = Callable[[bytes, int], tuple[Any, int]]
 # exception thrown in; the sync and async serdes make the calls.
 _Call = tuple[Any, ...]
 _Plan = Generator[_Call, Any, _T]
-
-
-class WriterSchemaNeeded(Exception):
-    """Raised by ``deserialize_cached``: the writer schema ``schema_id`` must be loaded first
-    (``serde.load(schema_id)``); a sans-IO caller does that I/O itself."""
-
-    def __init__(self, serde: _SubjectBase[Any], schema_id: int) -> None:
-        super().__init__(
-            f"writer schema {schema_id} of subject {serde.subject!r} is not loaded"
-        )
-        self.serde = serde
-        self.schema_id = schema_id
 
 
 class _SubjectBase(Generic[T]):

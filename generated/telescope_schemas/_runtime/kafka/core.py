@@ -28,8 +28,12 @@ from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Generic, TypeAlias, TypeVar
 
-from ..errors import BrokerUnavailableError, DeserializationError, UnknownSchemaIdError
-from ..subject_serde import WriterSchemaNeeded
+from ..errors import (
+    BrokerUnavailableError,
+    DeserializationError,
+    UnknownSchemaIdError,
+    WriterSchemaNeeded,
+)
 from .records import Record
 from .transports.base import TP, Fetched
 
