@@ -7,7 +7,10 @@ for it, so the behaviour is the source's and the ``.py`` files stay what `genera
 and each record module with its readers' positions, lengths and counts as C integers, ``data``
 as ``bytes`` and writers' ``buf`` as ``bytearray`` (`typed_source`). Those are what made
 values over the types' full range fast (64-bit ids, long strings): compiled as untyped Python
-they gained little. Each extension is put beside its ``.py``; Python's import system prefers
+they gained little. One module has no ``.py``: ``_runtime/_speedups`` (``speedups.pyx``),
+C versions of the costliest value writers (UUIDs, timestamps) that the compiled ``codec``
+takes in place of its own and that hand back to them what they do not handle. Each extension
+is put beside its ``.py``; Python's import system prefers
 an extension module to a source file in the same directory, and ignores one built for another
 interpreter, so the pure-Python package is the fallback wherever a compiled module is absent.
 
@@ -37,6 +40,8 @@ from codegen.errors import ConfigError, InputErrors
 MANIFEST = ".avrobind-compiled.json"
 SUFFIXES = (".so", ".pyd")
 CODEC_PXD = Path(__file__).resolve().parent.parent / "runtime" / "codec.pxd"
+# C versions of a few runtime writers, built into the package as `_runtime/_speedups`.
+SPEEDUPS = Path(__file__).resolve().parent / "speedups.pyx"
 # Bumped when `typed_source` changes, so that `--compile` rebuilds what it built before.
 TYPING_VERSION = 1
 
@@ -166,7 +171,9 @@ def _extension(pkg_dir: Path, source: Path) -> Path:
 
 def _manifest(pkg_dir: Path, sources: list[Path]) -> dict[str, object]:
     """What the extensions are built from: the interpreter, the sources and the typing."""
-    recipe = hashlib.sha256(CODEC_PXD.read_bytes() + str(TYPING_VERSION).encode()).hexdigest()
+    recipe = hashlib.sha256(
+        CODEC_PXD.read_bytes() + SPEEDUPS.read_bytes() + str(TYPING_VERSION).encode()
+    ).hexdigest()
     return {
         "python": sys.implementation.cache_tag,
         "sources": _digests(pkg_dir, sources),
@@ -183,7 +190,13 @@ def up_to_date(pkg_dir: Path) -> bool:
         return False
     if built != _manifest(pkg_dir, sources):
         return False
-    return all(_extension(pkg_dir, s).is_file() for s in sources)
+    return _speedups_extension(pkg_dir).is_file() and all(
+        _extension(pkg_dir, s).is_file() for s in sources
+    )
+
+
+def _speedups_extension(pkg_dir: Path) -> Path:
+    return _extension(pkg_dir, pkg_dir / "_runtime" / "_speedups.py")
 
 
 # Run in a child interpreter: setuptools' build machinery is global state (logging, argv).
@@ -226,6 +239,8 @@ def build(pkg_dir: Path, package: str) -> int:
     ]
     with tempfile.TemporaryDirectory(prefix="avrobind-compile-") as tmp:
         staged = [(name, str(_stage(Path(tmp, "src"), name, Path(path)))) for name, path in modules]
+        speedups = f"{package}._runtime._speedups"
+        staged.append((speedups, str(_stage(Path(tmp, "src"), speedups, SPEEDUPS))))
         spec = {"modules": staged, "build": tmp, "jobs": os.cpu_count() or 1}
         try:
             done = subprocess.run(
@@ -242,9 +257,10 @@ def build(pkg_dir: Path, package: str) -> int:
         remove(pkg_dir)
         for name, source in modules:
             shutil.copyfile(built[name], _extension(pkg_dir, Path(source)))
+        shutil.copyfile(built[speedups], _speedups_extension(pkg_dir))
     manifest = _manifest(pkg_dir, sources)
     (pkg_dir / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-    return len(sources)
+    return len(sources) + 1
 
 
 def _stage(root: Path, name: str, source: Path) -> Path:
@@ -256,7 +272,9 @@ def _stage(root: Path, name: str, source: Path) -> Path:
     for i in range(1, len(parts)):
         root.joinpath(*parts[:i], "__init__.py").touch()
     text = source.read_text(encoding="utf-8")
-    if parts[-2:] == ["_runtime", "codec"]:
+    if source.suffix == ".pyx":
+        target = target.with_name(parts[-1] + ".pyx")
+    elif parts[-2:] == ["_runtime", "codec"]:
         shutil.copyfile(CODEC_PXD, target.with_suffix(".pxd"))
     else:
         text = typed_source(text)

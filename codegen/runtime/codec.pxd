@@ -28,6 +28,3 @@ cpdef write_long(bytearray buf, n)
 
 @cython.locals(z=cython.ulonglong)
 cpdef _write_varint(bytearray buf, long long n)
-
-@cython.locals(h=bytes)
-cpdef bytes uuid_str(value)

@@ -716,3 +716,13 @@ def decode(cls: type[T], data: bytes, pos: int = 0) -> tuple[T, int]:
 
 def fail(text: str) -> NoReturn:
     raise DecodeError(text)
+
+
+# `generate --compile` also builds C versions of a few writers (`_speedups`, from
+# codegen/generator/speedups.pyx); they hand what they do not handle back to these.
+try:
+    from . import _speedups  # type: ignore[attr-defined]
+except ImportError:
+    pass
+else:
+    globals().update(_speedups.speedups(globals()))

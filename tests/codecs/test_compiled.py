@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import datetime
 import importlib
 import io
 import json
@@ -20,6 +21,8 @@ import shutil
 import sys
 import sysconfig
 import tempfile
+import uuid
+import zoneinfo
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,7 @@ from hypothesis import strategies as st
 from codegen.cli import cli
 from codegen.errors import InputErrors
 from codegen.generator import compiled
+from codegen.runtime import codec as pure_codec
 from tests.avro_strategies import avro_schemas
 from tests.codecs.codec_support import check_record, runtime
 from tests.generator import oracle
@@ -147,6 +151,7 @@ def test_the_extensions_are_what_is_imported(compiled_package: tuple[Path, str])
     for cls in records:
         assert importlib.import_module(cls.__module__).__file__.endswith(EXT), cls
     assert runtime(records[0], "codec").__file__.endswith(EXT)
+    assert runtime(records[0], "_speedups").__file__.endswith(EXT)
     assert not runtime(records[0], "model").__file__.endswith(EXT)  # only the codecs
 
 
@@ -188,6 +193,73 @@ def test_compiled_readers_refuse_what_c_integers_cannot_hold(
         codec.write_long(raw, length)
         with pytest.raises(errors.TruncatedMessageError):
             codec.decode(pkg.Small, bytes(raw) + data[12:])
+
+
+def test_speedups_write_what_codec_py_writes(compiled_package: tuple[Path, str]) -> None:
+    """The C writers of `_speedups` against codec.py's own (the oracle, run as Python): the
+    same bytes for UUIDs and for datetimes over the whole calendar, naive, in UTC and in other
+    time zones (those go back to codec.py), and the same errors for what is not one."""
+    config, package = compiled_package
+    pkg = import_package(config.parent / "out", package)
+    compiled_codec = runtime(pkg.Small, "codec")
+    names = [
+        "write_timestamp_millis",
+        "write_timestamp_micros",
+        "write_local_timestamp_millis",
+        "write_local_timestamp_micros",
+    ]
+    for name in ["uuid_str", *names]:
+        assert getattr(compiled_codec, name).__module__ == f"{package}._runtime._speedups"
+    rng = random.Random(7)
+
+    def same(name: str, *args: Any) -> None:
+        results = []
+        for codec in (compiled_codec, pure_codec):
+            buf = bytearray(b"head")
+            try:
+                out = getattr(codec, name)(*(buf if a is bytearray else a for a in args))
+                results.append((out, bytes(buf)))
+            except Exception as e:  # noqa: BLE001 - the error itself is compared
+                results.append((type(e).__name__, str(e)))
+        assert results[0] == results[1], (name, args)
+
+    class MyUUID(uuid.UUID):
+        pass
+
+    for x in [0, 2**128 - 1, *(rng.getrandbits(128) for _ in range(3000))]:
+        same("uuid_str", uuid.UUID(int=x))
+    for bad in ["0" * 32, None, 7, MyUUID(int=5)]:
+        same("uuid_str", bad)
+    zones = [
+        None,
+        datetime.UTC,
+        datetime.timezone(datetime.timedelta(hours=-5, minutes=-30)),
+        zoneinfo.ZoneInfo("Europe/Amsterdam"),
+    ]
+    first, last = datetime.datetime(1, 1, 2), datetime.datetime(9999, 12, 30, 23, 59, 59, 999999)
+    span = (last - first) // datetime.timedelta(microseconds=1)
+    moments = [
+        datetime.datetime(1970, 1, 1),
+        datetime.datetime(1969, 12, 31, 23, 59, 59, 999999),
+        datetime.datetime(1969, 12, 31, 23, 59, 59, 1),
+        datetime.datetime(2000, 2, 29, 12),
+        datetime.datetime(1900, 3, 1),
+        datetime.datetime(2100, 3, 1),
+        first,
+        last,
+        *(first + datetime.timedelta(microseconds=rng.randrange(span)) for _ in range(3000)),
+    ]
+
+    class MyDatetime(datetime.datetime):
+        pass
+
+    for moment in moments:
+        for zone in zones:
+            for name in names:
+                same(name, bytearray, moment.replace(tzinfo=zone))
+    for bad in [MyDatetime(2020, 1, 1, 10), datetime.date(2020, 1, 1), "2020-01-01", None]:
+        for name in names:
+            same(name, bytearray, bad)
 
 
 def test_typed_source_only_declares(tmp_path: Path) -> None:
