@@ -10,14 +10,15 @@ values over the types' full range fast (64-bit ids, long strings): compiled as u
 they gained little. One module has no ``.py``: ``_runtime/_speedups`` (``speedups.pyx``),
 C versions of the costliest value writers (UUIDs, timestamps) that the compiled ``codec``
 takes in place of its own and that hand back to them what they do not handle. Each extension
-is put beside its ``.py``; Python's import system prefers
-an extension module to a source file in the same directory, and ignores one built for another
-interpreter, so the pure-Python package is the fallback wherever a compiled module is absent.
+is put beside its ``.py``; Python's import system prefers an extension module to a source file
+in the same directory, and ignores one built for another interpreter, so the pure-Python
+package is the fallback wherever a compiled module is absent.
 
 The artefacts (``*.so``/``*.pyd`` and ``MANIFEST``, the digests of the sources they were built
 from) are not part of the generated package: `generate --check` ignores them, they belong in
 ``.gitignore``, and a plain `generate` deletes them (a stale extension would shadow its new
-source). `--compile` rebuilds only when a source's digest differs from the manifest's.
+source). `--compile` rebuilds only when a source's digest, or the typing (``codec.pxd``,
+``speedups.pyx``, ``TYPING_VERSION``), differs from the manifest's.
 """
 
 from __future__ import annotations
