@@ -8,7 +8,7 @@ and each record module with its readers' positions, lengths and counts as C inte
 as ``bytes`` and writers' ``buf`` as ``bytearray`` (`typed_source`). Those are what made
 values over the types' full range fast (64-bit ids, long strings): compiled as untyped Python
 they gained little. One module has no ``.py``: ``_runtime/_speedups`` (``speedups.pyx``),
-C versions of the costliest value writers (UUIDs, timestamps) that the compiled ``codec``
+C versions of the costliest value codecs (UUIDs, timestamps) that the compiled ``codec``
 takes in place of its own and that hand back to them what they do not handle. Each extension
 is put beside its ``.py``; Python's import system prefers an extension module to a source file
 in the same directory, and ignores one built for another interpreter, so the pure-Python
@@ -41,7 +41,7 @@ from codegen.errors import ConfigError, InputErrors
 MANIFEST = ".avrobind-compiled.json"
 SUFFIXES = (".so", ".pyd")
 CODEC_PXD = Path(__file__).resolve().parent.parent / "runtime" / "codec.pxd"
-# C versions of a few runtime writers, built into the package as `_runtime/_speedups`.
+# C versions of a few runtime codecs, built into the package as `_runtime/_speedups`.
 SPEEDUPS = Path(__file__).resolve().parent / "speedups.pyx"
 # Bumped when `typed_source` changes, so that `--compile` rebuilds what it built before.
 TYPING_VERSION = 1

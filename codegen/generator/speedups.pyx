@@ -1,15 +1,17 @@
 # cython: language_level=3
-"""C versions of the runtime codec's costliest value writers, for `generate --compile` only.
+"""C versions of the runtime codec's costliest value codecs, for `generate --compile` only.
 
 Built into the package as ``_runtime/_speedups`` next to the compiled ``codec``, which takes
 these in place of its own (``codec.py``, last lines). Each handles the usual case in C (an
-exact ``uuid.UUID``; an exact ``datetime`` that is naive or in UTC) with the same bytes as
-``codec.py``, and hands everything else (other types, other time zones, errors) to the
+exact ``uuid.UUID``; an exact ``datetime`` that is naive or in UTC; a UUID in canonical text;
+a timestamp whose date is in ``datetime``'s range) with the same result as ``codec.py``, and
+hands everything else (other types and forms, other time zones, bad or short input) to the
 ``codec.py`` function it replaces, so results and errors stay that code's.
 """
 
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE, PyByteArray_Resize
 from cpython.datetime cimport (
+    datetime_new,
     PyDateTime_DATE_GET_HOUR,
     PyDateTime_DATE_GET_MICROSECOND,
     PyDateTime_DATE_GET_MINUTE,
@@ -20,7 +22,8 @@ from cpython.datetime cimport (
     PyDateTime_GET_YEAR,
     import_datetime,
 )
-from cpython.long cimport PyLong_AsUnsignedLongLongMask
+from cpython.long cimport PyLong_AsUnsignedLongLongMask, PyLong_FromUnsignedLongLong
+from cpython.object cimport PyObject_GenericSetAttr
 
 import datetime as _dt
 import uuid as _uuid
@@ -30,6 +33,8 @@ import_datetime()
 cdef object _UUID = _uuid.UUID
 cdef object _DATETIME = _dt.datetime
 cdef object _UTC = _dt.timezone.utc
+cdef object _SAFE_UNKNOWN = _uuid.SafeUUID.unknown
+cdef object _new = object.__new__
 cdef const char* _HEX = b"0123456789abcdef"
 # Days before each month of a common year; date(1970, 1, 1).toordinal().
 cdef int[13] _BEFORE = [0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334]
@@ -41,12 +46,24 @@ cdef object _py_timestamp_millis = None
 cdef object _py_timestamp_micros = None
 cdef object _py_local_timestamp_millis = None
 cdef object _py_local_timestamp_micros = None
+cdef object _py_read_uuid = None
+cdef object _py_read_timestamp_millis = None
+cdef object _py_read_timestamp_micros = None
+cdef object _py_read_local_timestamp_millis = None
+cdef object _py_read_local_timestamp_micros = None
 
 
 def speedups(namespace):
     """The replacements for the functions of ``namespace`` (``codec``'s globals)."""
     global _py_uuid_str, _py_timestamp_millis, _py_timestamp_micros
-    global _py_local_timestamp_millis, _py_local_timestamp_micros
+    global _py_local_timestamp_millis, _py_local_timestamp_micros, _py_read_uuid
+    global _py_read_timestamp_millis, _py_read_timestamp_micros
+    global _py_read_local_timestamp_millis, _py_read_local_timestamp_micros
+    _py_read_uuid = namespace["read_uuid"]
+    _py_read_timestamp_millis = namespace["read_timestamp_millis"]
+    _py_read_timestamp_micros = namespace["read_timestamp_micros"]
+    _py_read_local_timestamp_millis = namespace["read_local_timestamp_millis"]
+    _py_read_local_timestamp_micros = namespace["read_local_timestamp_micros"]
     _py_uuid_str = namespace["uuid_str"]
     _py_timestamp_millis = namespace["write_timestamp_millis"]
     _py_timestamp_micros = namespace["write_timestamp_micros"]
@@ -58,6 +75,11 @@ def speedups(namespace):
         "write_timestamp_micros": write_timestamp_micros,
         "write_local_timestamp_millis": write_local_timestamp_millis,
         "write_local_timestamp_micros": write_local_timestamp_micros,
+        "read_uuid": read_uuid,
+        "read_timestamp_millis": read_timestamp_millis,
+        "read_timestamp_micros": read_timestamp_micros,
+        "read_local_timestamp_millis": read_local_timestamp_millis,
+        "read_local_timestamp_micros": read_local_timestamp_micros,
     }
 
 
@@ -152,3 +174,128 @@ def write_local_timestamp_micros(bytearray buf, value):
     if type(value) is not _DATETIME:
         return _py_local_timestamp_micros(buf, value)
     _write_varint(buf, _micros(value))
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+cdef inline int _hex(unsigned char c) noexcept:
+    if 48 <= c <= 57:
+        return c - 48
+    if 97 <= c <= 102:
+        return c - 87
+    if 65 <= c <= 70:
+        return c - 55
+    return -1
+
+
+def read_uuid(bytes data, Py_ssize_t pos):
+    """A uuid on string: the canonical 36-character text is parsed here, anything else
+    (other forms, bad digits, short data) by codec.py."""
+    cdef const unsigned char* p
+    cdef unsigned long long hi = 0, lo = 0
+    cdef int i, at, v
+    if pos < 0 or pos + 37 > len(data) or (<const unsigned char*>data)[pos] != 72:
+        return _py_read_uuid(data, pos)
+    p = (<const unsigned char*>data) + pos + 1
+    if p[8] != 45 or p[13] != 45 or p[18] != 45 or p[23] != 45:  # "-"
+        return _py_read_uuid(data, pos)
+    i = 0
+    for at in range(36):
+        if at == 8 or at == 13 or at == 18 or at == 23:
+            continue
+        v = _hex(p[at])
+        if v < 0:
+            return _py_read_uuid(data, pos)
+        if i < 16:
+            hi = (hi << 4) | v
+        else:
+            lo = (lo << 4) | v
+        i += 1
+    u = _new(_UUID)
+    PyObject_GenericSetAttr(
+        u, "int", (PyLong_FromUnsignedLongLong(hi) << 64) | PyLong_FromUnsignedLongLong(lo)
+    )
+    PyObject_GenericSetAttr(u, "is_safe", _SAFE_UNKNOWN)
+    return u, pos + 37
+
+
+# Microseconds from 1970 to the first and past the last instant of datetime's range.
+cdef long long _FIRST_US = -62135596800000000
+cdef long long _END_US = 253402300800000000
+
+
+cdef inline bint _read_varint(bytes data, Py_ssize_t* pos, long long* out) noexcept:
+    """A zig-zag long at ``pos[0]``; False for anything codec.py should report."""
+    cdef const unsigned char* p = <const unsigned char*>data
+    cdef Py_ssize_t size = len(data), at = pos[0]
+    cdef unsigned long long n = 0, b
+    cdef int shift = 0
+    if at < 0:
+        return False
+    while True:
+        if at >= size or shift > 63:
+            return False
+        b = p[at]
+        at += 1
+        if shift == 63 and b > 1:
+            return False
+        n |= (b & 0x7F) << shift
+        if b < 0x80:
+            break
+        shift += 7
+    out[0] = <long long>((n >> 1) ^ (0 - (n & 1)))
+    pos[0] = at
+    return True
+
+
+cdef object _datetime_at(long long us, object tz):
+    """The datetime ``us`` microseconds after 1970-01-01T00:00 (in range: checked before)."""
+    cdef long long days = us // 86400000000, rest = us % 86400000000
+    cdef long long z = days + 719468, era, doe, yoe, doy, mp, y, m, d
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + 3 if mp < 10 else mp - 9
+    y = yoe + era * 400 + (1 if m <= 2 else 0)
+    return datetime_new(
+        <int>y,
+        <int>m,
+        <int>d,
+        <int>(rest // 3600000000),
+        <int>(rest // 60000000 % 60),
+        <int>(rest // 1000000 % 60),
+        <int>(rest % 1000000),
+        tz,
+    )
+
+
+cdef inline object _timestamp(bytes data, Py_ssize_t pos, long long unit, object tz, object py):
+    cdef long long n
+    cdef Py_ssize_t at = pos
+    if not _read_varint(data, &at, &n):
+        return py(data, pos)
+    # (outside datetime's range codec.py raises its OverflowError; the bound also keeps
+    # `n * unit` within 64 bits)
+    if n < _FIRST_US // unit or n >= _END_US // unit:
+        return py(data, pos)
+    return _datetime_at(n * unit, tz), at
+
+
+def read_timestamp_millis(bytes data, Py_ssize_t pos):
+    return _timestamp(data, pos, 1000, _UTC, _py_read_timestamp_millis)
+
+
+def read_timestamp_micros(bytes data, Py_ssize_t pos):
+    return _timestamp(data, pos, 1, _UTC, _py_read_timestamp_micros)
+
+
+def read_local_timestamp_millis(bytes data, Py_ssize_t pos):
+    return _timestamp(data, pos, 1000, None, _py_read_local_timestamp_millis)
+
+
+def read_local_timestamp_micros(bytes data, Py_ssize_t pos):
+    return _timestamp(data, pos, 1, None, _py_read_local_timestamp_micros)

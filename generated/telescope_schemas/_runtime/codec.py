@@ -718,7 +718,7 @@ def fail(text: str) -> NoReturn:
     raise DecodeError(text)
 
 
-# `generate --compile` also builds C versions of a few writers (`_speedups`, from
+# `generate --compile` also builds C versions of a few codecs (`_speedups`, from
 # codegen/generator/speedups.pyx); they hand what they do not handle back to these.
 try:
     from . import _speedups  # type: ignore[attr-defined]
