@@ -79,8 +79,7 @@ def remove(pkg_dir: Path) -> int:
 _DEF = re.compile(r"^(\s*)def \w+\((.*)\)")
 _READER = "data: bytes, pos: int"
 _COUNT = re.compile(r"\b(n\d+) = data\[pos\]")
-_ENCODED = re.compile(r"\b(s\d+) = \w+\.encode\(\)")
-_ENCODE = re.compile(r"\b(s\d+) = (\w+)\.encode\(\)$")
+_ENCODE = re.compile(r"\b(s\d+) = (\w+)\.encode\(\)$", re.MULTILINE)
 # The readers' locals the generator names this way (`codecs.py`) and their C types: every
 # one holds a byte, a position or a length within `data`, or an item count (`read_count`'s
 # values fit a Py_ssize_t), so C integers change no result.
@@ -122,7 +121,7 @@ def typed_source(source: str) -> str:
                 decl.update((n, "cython.Py_ssize_t") for n in sorted(set(_COUNT.findall(text))))
             else:
                 decl = {"buf": "bytearray"}
-                decl.update((s, "bytes") for s in sorted(set(_ENCODED.findall(text))))
+                decl.update((s, "bytes") for s in sorted({s for s, _ in _ENCODE.findall(text)}))
             out.append(f"{indent}@cython.locals({', '.join(f'{k}={v}' for k, v in decl.items())})")
         # (always under `if type(x) is str:`: the cast lets Cython call the C API directly)
         out.append(_ENCODE.sub(r"\1 = cython.cast(str, \2).encode()", line))
@@ -182,6 +181,12 @@ def _manifest(pkg_dir: Path, sources: list[Path]) -> dict[str, object]:
     }
 
 
+def _units(pkg_dir: Path) -> list[tuple[Path, Path]]:
+    """Each extension to build: (what Cython compiles, the module's ``.py`` path in the package;
+    `_speedups` has no ``.py`` there)."""
+    return [(p, p) for p in targets(pkg_dir)] + [(SPEEDUPS, pkg_dir / "_runtime" / "_speedups.py")]
+
+
 def up_to_date(pkg_dir: Path) -> bool:
     """Every target has an extension for this interpreter, built from its current source."""
     sources = targets(pkg_dir)
@@ -191,13 +196,7 @@ def up_to_date(pkg_dir: Path) -> bool:
         return False
     if built != _manifest(pkg_dir, sources):
         return False
-    return _speedups_extension(pkg_dir).is_file() and all(
-        _extension(pkg_dir, s).is_file() for s in sources
-    )
-
-
-def _speedups_extension(pkg_dir: Path) -> Path:
-    return _extension(pkg_dir, pkg_dir / "_runtime" / "_speedups.py")
+    return all(_extension(pkg_dir, at).is_file() for _, at in _units(pkg_dir))
 
 
 # Run in a child interpreter: setuptools' build machinery is global state (logging, argv).
@@ -234,14 +233,12 @@ def build(pkg_dir: Path, package: str) -> int:
     if up_to_date(pkg_dir):
         return 0
     sources = targets(pkg_dir)
-    modules = [
-        (".".join([package, *s.relative_to(pkg_dir).with_suffix("").parts]), str(s))
-        for s in sources
+    units = [
+        (".".join([package, *at.relative_to(pkg_dir).with_suffix("").parts]), source, at)
+        for source, at in _units(pkg_dir)
     ]
     with tempfile.TemporaryDirectory(prefix="avrobind-compile-") as tmp:
-        staged = [(name, str(_stage(Path(tmp, "src"), name, Path(path)))) for name, path in modules]
-        speedups = f"{package}._runtime._speedups"
-        staged.append((speedups, str(_stage(Path(tmp, "src"), speedups, SPEEDUPS))))
+        staged = [(name, str(_stage(Path(tmp, "src"), name, source))) for name, source, _ in units]
         spec = {"modules": staged, "build": tmp, "jobs": os.cpu_count() or 1}
         try:
             done = subprocess.run(
@@ -256,28 +253,26 @@ def build(pkg_dir: Path, package: str) -> int:
             raise _failed(pkg_dir, done.stderr or done.stdout)
         built = json.loads(done.stdout.strip().splitlines()[-1])
         remove(pkg_dir)
-        for name, source in modules:
-            shutil.copyfile(built[name], _extension(pkg_dir, Path(source)))
-        shutil.copyfile(built[speedups], _speedups_extension(pkg_dir))
+        for name, _, at in units:
+            shutil.copyfile(built[name], _extension(pkg_dir, at))
     manifest = _manifest(pkg_dir, sources)
     (pkg_dir / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-    return len(sources) + 1
+    return len(units)
 
 
 def _stage(root: Path, name: str, source: Path) -> Path:
-    """What Cython compiles for module `name`: its source typed (record modules) or beside
-    its declarations (the runtime's codec), in a package tree of its own under `root`."""
+    """What Cython compiles for module `name`: its source typed (record modules), beside its
+    declarations (the runtime's codec) or as it is (`_speedups`), in a package tree of its own
+    under `root`."""
     parts = name.split(".")
-    target = root.joinpath(*parts[:-1], source.name)
+    target = root.joinpath(*parts).with_suffix(source.suffix)
     target.parent.mkdir(parents=True, exist_ok=True)
     for i in range(1, len(parts)):
         root.joinpath(*parts[:i], "__init__.py").touch()
     text = source.read_text(encoding="utf-8")
-    if source.suffix == ".pyx":
-        target = target.with_name(parts[-1] + ".pyx")
-    elif parts[-2:] == ["_runtime", "codec"]:
+    if parts[-2:] == ["_runtime", "codec"]:
         shutil.copyfile(CODEC_PXD, target.with_suffix(".pxd"))
-    else:
+    elif source.suffix == ".py":
         text = typed_source(text)
     target.write_text(text, encoding="utf-8")
     return target

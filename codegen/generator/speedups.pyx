@@ -40,53 +40,34 @@ cdef const char* _HEX = b"0123456789abcdef"
 cdef int[13] _BEFORE = [0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334]
 cdef long long _EPOCH_ORDINAL = 719163
 
-# The codec.py versions, for everything the C versions do not handle.
-cdef object _py_uuid_str = None
-cdef object _py_timestamp_millis = None
-cdef object _py_timestamp_micros = None
-cdef object _py_local_timestamp_millis = None
-cdef object _py_local_timestamp_micros = None
-cdef object _py_read_uuid = None
-cdef object _py_read_timestamp_millis = None
-cdef object _py_read_timestamp_micros = None
-cdef object _py_read_local_timestamp_millis = None
-cdef object _py_read_local_timestamp_micros = None
+# What this module replaces, and codec.py's versions of them (for everything the C versions
+# do not handle).
+_REPLACED = (
+    "uuid_str",
+    "write_timestamp_millis",
+    "write_timestamp_micros",
+    "write_local_timestamp_millis",
+    "write_local_timestamp_micros",
+    "read_uuid",
+    "read_timestamp_millis",
+    "read_timestamp_micros",
+    "read_local_timestamp_millis",
+    "read_local_timestamp_micros",
+)
+cdef dict _py = {}
 
 
 def speedups(namespace):
     """The replacements for the functions of ``namespace`` (``codec``'s globals)."""
-    global _py_uuid_str, _py_timestamp_millis, _py_timestamp_micros
-    global _py_local_timestamp_millis, _py_local_timestamp_micros, _py_read_uuid
-    global _py_read_timestamp_millis, _py_read_timestamp_micros
-    global _py_read_local_timestamp_millis, _py_read_local_timestamp_micros
-    _py_read_uuid = namespace["read_uuid"]
-    _py_read_timestamp_millis = namespace["read_timestamp_millis"]
-    _py_read_timestamp_micros = namespace["read_timestamp_micros"]
-    _py_read_local_timestamp_millis = namespace["read_local_timestamp_millis"]
-    _py_read_local_timestamp_micros = namespace["read_local_timestamp_micros"]
-    _py_uuid_str = namespace["uuid_str"]
-    _py_timestamp_millis = namespace["write_timestamp_millis"]
-    _py_timestamp_micros = namespace["write_timestamp_micros"]
-    _py_local_timestamp_millis = namespace["write_local_timestamp_millis"]
-    _py_local_timestamp_micros = namespace["write_local_timestamp_micros"]
-    return {
-        "uuid_str": uuid_str,
-        "write_timestamp_millis": write_timestamp_millis,
-        "write_timestamp_micros": write_timestamp_micros,
-        "write_local_timestamp_millis": write_local_timestamp_millis,
-        "write_local_timestamp_micros": write_local_timestamp_micros,
-        "read_uuid": read_uuid,
-        "read_timestamp_millis": read_timestamp_millis,
-        "read_timestamp_micros": read_timestamp_micros,
-        "read_local_timestamp_millis": read_local_timestamp_millis,
-        "read_local_timestamp_micros": read_local_timestamp_micros,
-    }
+    for name in _REPLACED:
+        _py[name] = namespace[name]
+    return {name: globals()[name] for name in _REPLACED}
 
 
 def uuid_str(value):
     """The 36 ASCII bytes of a UUID's canonical text."""
     if type(value) is not _UUID:
-        return _py_uuid_str(value)
+        return _py["uuid_str"](value)
     x = value.int
     cdef unsigned long long hi = PyLong_AsUnsignedLongLongMask(x >> 64)
     cdef unsigned long long lo = PyLong_AsUnsignedLongLongMask(x)
@@ -151,29 +132,29 @@ cdef inline bint _naive_or_utc(object value):
     return tz is None or tz is _UTC
 
 
-def write_timestamp_millis(bytearray buf, value):
-    if type(value) is not _DATETIME or not _naive_or_utc(value):
-        return _py_timestamp_millis(buf, value)
+cdef object _write_timestamp(bytearray buf, object value, long long unit, bint local, str name):
+    """A timestamp in ``unit`` µs: wall-clock time for the local types; for the others that of
+    a naive or UTC datetime (other zones go to codec.py, which converts them)."""
+    if type(value) is not _DATETIME or not (local or _naive_or_utc(value)):
+        return _py[name](buf, value)
     # (`//` floors here as in Python: Cython's default `cdivision=False`)
-    _write_varint(buf, _micros(value) // 1000)
+    _write_varint(buf, _micros(value) // unit)
+
+
+def write_timestamp_millis(bytearray buf, value):
+    return _write_timestamp(buf, value, 1000, False, "write_timestamp_millis")
 
 
 def write_timestamp_micros(bytearray buf, value):
-    if type(value) is not _DATETIME or not _naive_or_utc(value):
-        return _py_timestamp_micros(buf, value)
-    _write_varint(buf, _micros(value))
+    return _write_timestamp(buf, value, 1, False, "write_timestamp_micros")
 
 
 def write_local_timestamp_millis(bytearray buf, value):
-    if type(value) is not _DATETIME:
-        return _py_local_timestamp_millis(buf, value)
-    _write_varint(buf, _micros(value) // 1000)
+    return _write_timestamp(buf, value, 1000, True, "write_local_timestamp_millis")
 
 
 def write_local_timestamp_micros(bytearray buf, value):
-    if type(value) is not _DATETIME:
-        return _py_local_timestamp_micros(buf, value)
-    _write_varint(buf, _micros(value))
+    return _write_timestamp(buf, value, 1, True, "write_local_timestamp_micros")
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -196,17 +177,17 @@ def read_uuid(bytes data, Py_ssize_t pos):
     cdef unsigned long long hi = 0, lo = 0
     cdef int i, at, v
     if pos < 0 or pos + 37 > len(data) or (<const unsigned char*>data)[pos] != 72:
-        return _py_read_uuid(data, pos)
+        return _py["read_uuid"](data, pos)
     p = (<const unsigned char*>data) + pos + 1
     if p[8] != 45 or p[13] != 45 or p[18] != 45 or p[23] != 45:  # "-"
-        return _py_read_uuid(data, pos)
+        return _py["read_uuid"](data, pos)
     i = 0
     for at in range(36):
         if at == 8 or at == 13 or at == 18 or at == 23:
             continue
         v = _hex(p[at])
         if v < 0:
-            return _py_read_uuid(data, pos)
+            return _py["read_uuid"](data, pos)
         if i < 16:
             hi = (hi << 4) | v
         else:
@@ -273,29 +254,29 @@ cdef object _datetime_at(long long us, object tz):
     )
 
 
-cdef inline object _timestamp(bytes data, Py_ssize_t pos, long long unit, object tz, object py):
+cdef inline object _timestamp(bytes data, Py_ssize_t pos, long long unit, object tz, str name):
     cdef long long n
     cdef Py_ssize_t at = pos
     if not _read_varint(data, &at, &n):
-        return py(data, pos)
+        return _py[name](data, pos)
     # (outside datetime's range codec.py raises its OverflowError; the bound also keeps
     # `n * unit` within 64 bits)
     if n < _FIRST_US // unit or n >= _END_US // unit:
-        return py(data, pos)
+        return _py[name](data, pos)
     return _datetime_at(n * unit, tz), at
 
 
 def read_timestamp_millis(bytes data, Py_ssize_t pos):
-    return _timestamp(data, pos, 1000, _UTC, _py_read_timestamp_millis)
+    return _timestamp(data, pos, 1000, _UTC, "read_timestamp_millis")
 
 
 def read_timestamp_micros(bytes data, Py_ssize_t pos):
-    return _timestamp(data, pos, 1, _UTC, _py_read_timestamp_micros)
+    return _timestamp(data, pos, 1, _UTC, "read_timestamp_micros")
 
 
 def read_local_timestamp_millis(bytes data, Py_ssize_t pos):
-    return _timestamp(data, pos, 1000, None, _py_read_local_timestamp_millis)
+    return _timestamp(data, pos, 1000, None, "read_local_timestamp_millis")
 
 
 def read_local_timestamp_micros(bytes data, Py_ssize_t pos):
-    return _timestamp(data, pos, 1, None, _py_read_local_timestamp_micros)
+    return _timestamp(data, pos, 1, None, "read_local_timestamp_micros")

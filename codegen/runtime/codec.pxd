@@ -14,7 +14,6 @@ cpdef tuple read_len(bytes data, Py_ssize_t pos)
 @cython.locals(end=cython.Py_ssize_t)
 cpdef tuple read_bytes(bytes data, Py_ssize_t pos)
 
-@cython.locals(end=cython.Py_ssize_t)
 cpdef tuple read_string(bytes data, Py_ssize_t pos)
 
 @cython.locals(z=cython.ulonglong)

@@ -534,16 +534,8 @@ def read_bytes(data: bytes, pos: int) -> tuple[bytes, int]:
 
 
 def read_string(data: bytes, pos: int) -> tuple[str, int]:
-    n = data[pos]
-    if n & 0x81:
-        n, pos = read_len(data, pos)
-    else:
-        n >>= 1
-        pos += 1
-    end = pos + n
-    if end > len(data):
-        raise EOFError
-    return data[pos:end].decode(), end
+    raw, pos = read_bytes(data, pos)
+    return raw.decode(), pos
 
 
 def read_fixed(data: bytes, pos: int, size: int) -> tuple[bytes, int]:
