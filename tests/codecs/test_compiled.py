@@ -8,6 +8,9 @@
   copied into each drawn package (compiling every one would take a minute each).
 - The artefacts stay out of the package's contract: `generate --check` ignores them, a plain
   `generate` deletes them, and `--compile` with nothing changed builds nothing.
+- Across the boundaries a service crosses: confluent-kafka's serializer writing, a compiled
+  reader in another process with nothing cached; a project configured with the README's
+  block, compiled by the CLI in it, used by a service process.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ import datetime
 import importlib
 import io
 import json
+import os
 import random
 import shutil
+import subprocess
 import sys
 import sysconfig
 import tempfile
@@ -27,8 +32,12 @@ from pathlib import Path
 from typing import Any
 
 import fastavro
+import httpx
 import pytest
 from click.testing import CliRunner
+from confluent_kafka.schema_registry import SchemaRegistryClient as ConfluentRegistry
+from confluent_kafka.schema_registry.avro import AvroSerializer
+from confluent_kafka.serialization import MessageField, SerializationContext
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
@@ -36,8 +45,10 @@ from codegen.cli import cli
 from codegen.errors import InputErrors
 from codegen.generator import compiled
 from codegen.runtime import codec as pure_codec
+from codegen.runtime.datagen import DatumGenerator
 from tests.avro_strategies import avro_schemas
 from tests.codecs.codec_support import check_record, runtime
+from tests.fixtures_registry import RegistryServer
 from tests.generator import oracle
 from tests.generator.gen_support import (
     generate_files,
@@ -46,6 +57,7 @@ from tests.generator.gen_support import (
     unique_package,
     write_schemas,
 )
+from tests.kafka.fresh_reader import FreshReader
 from tests.paths import REPO
 
 EXT = sysconfig.get_config_var("EXT_SUFFIX")
@@ -170,6 +182,104 @@ def test_compiled_records_match_fastavro(compiled_package: tuple[Path, str]) -> 
             writer = fastavro.parse_schema(oracle.expected_standalone(fullname, named))
             done += check_record(cls, writer, rng, rounds=25, cuts=20)
     assert done == 7 * 25
+
+
+def test_confluent_writer_to_compiled_reader_in_another_process(
+    compiled_package: tuple[Path, str], registry_server: RegistryServer
+) -> None:
+    """The boundary a service crosses: confluent-kafka's `AvroSerializer` (its own registry
+    client) writes; another process imports the compiled package, fetches the writer schema by
+    id (nothing registered or cached there), decodes with the C codecs and encodes what it
+    read with them: the same body, for every record of the package."""
+    config, package = compiled_package
+    pkg = import_package(config.parent / "out", package)
+    types = generated_types(pkg)
+    avsc = config.parent / "avsc"
+    order = ["extra", "typed", "small", "medium", "large"]
+    named = oracle.parse_sources([json.loads((avsc / f"{n}.avsc").read_text()) for n in order])
+    confluent = ConfluentRegistry({"url": registry_server.url})
+    reader = FreshReader()
+    rng = random.Random(21)
+    done = 0
+    try:
+        for fullname, cls in sorted(types.items()):
+            if not hasattr(cls, "__avro_read__"):
+                continue
+            schema = oracle.expected_standalone(fullname, named)
+            writer = fastavro.parse_schema(schema)
+            serializer = AvroSerializer(
+                confluent, json.dumps(schema), None, {"auto.register.schemas": True}
+            )
+            ctx = SerializationContext(f"compiled-{fullname}", MessageField.VALUE)
+            generator = DatumGenerator(writer)
+            for _ in range(4):
+                framed = serializer(generator.datum(rng), ctx)
+                assert reader.read(cls, registry_server.url, framed) == framed[5:], fullname
+                assert reader.codec_file.endswith(EXT), reader.codec_file
+                done += 1
+    finally:
+        reader.close()
+    assert done == 7 * 4
+
+
+# A service, run in its own process: the README's "Using the generated package" serde lines.
+SERVICE = """
+import datetime, sysconfig, uuid
+from telescope_schemas import CommandType, SkyPosition, TelescopeCommand, TelescopeCommandsSerde
+from telescope_schemas._runtime import codec
+
+assert codec.__file__.endswith(sysconfig.get_config_var("EXT_SUFFIX")), codec.__file__
+command = TelescopeCommand(
+    command_id=uuid.uuid4(),
+    command_type=CommandType.SLEW,
+    issued_at=datetime.datetime(2024, 5, 1, 12, 30, 15, 123000, tzinfo=datetime.UTC),
+    requested_by="alice",
+    target=SkyPosition(ra_deg=83.6, dec_deg=22.0),
+)
+serde = TelescopeCommandsSerde()
+data = serde.serialize(command)
+assert data[:1] == b"\\x00" and serde.deserialize(data) == command
+assert data[5:] == command.serialize()
+print(data.hex())
+"""
+
+
+def test_a_project_configured_from_the_readme_compiles_and_runs(
+    tmp_path: Path, registry_server: RegistryServer
+) -> None:
+    """The README's configuration block, as it is, over this repository's schemas; `avrobind
+    generate --compile` run in the project as a user runs it; the README's serde lines in a
+    service process of their own, against a registry given by AVROBIND_REGISTRY_URL."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Configuration (`pyproject.toml`)") :]
+    config = section[section.index("```toml\n") + 8 : section.index("```\n", 8)]
+    shutil.copytree(REPO / "avsc", tmp_path / "avsc")
+    (tmp_path / "pyproject.toml").write_text(config, encoding="utf-8")
+    env = {**os.environ, "AVROBIND_REGISTRY_URL": registry_server.url}
+    done = subprocess.run(
+        [sys.executable, "-m", "codegen", "generate", "--compile"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "codec modules" in done.stdout
+    service = subprocess.run(
+        [sys.executable, "-c", SERVICE],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(tmp_path / "generated")},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert service.returncode == 0, service.stderr
+    data = bytes.fromhex(service.stdout.strip())
+    # The id the service used is the registry's, for the subject the README's topic names.
+    schema_id = int.from_bytes(data[1:5], "big")
+    versions = httpx.get(f"{registry_server.url}/subjects/telescope.commands-value/versions/latest")
+    assert versions.json()["id"] == schema_id
 
 
 def test_compiled_readers_refuse_what_c_integers_cannot_hold(

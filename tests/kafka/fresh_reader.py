@@ -12,7 +12,8 @@ survived (the generated encoder is byte-identical to fastavro, tests/codecs).
 
 Protocol: one JSON object per line each way. Job: ``root`` (sys.path entry), ``module`` and
 ``qualname`` of the class, ``registry`` (URL), ``data`` (base64 of the framed message).
-Answer: ``{"body": base64}`` or ``{"error": "ClassName: message"}``.
+Answer: ``{"body": base64, "codec": the runtime codec's file}`` or ``{"error": "ClassName:
+message"}``.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class FreshReader:
     """The worker process; ``read(cls, registry_url, framed) -> body bytes`` (or raises)."""
 
     def __init__(self) -> None:
+        self.codec_file = ""  # the file of the runtime codec the last job ran (compiled or not)
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "tests.kafka.fresh_reader"],
             cwd=REPO,
@@ -59,6 +61,7 @@ class FreshReader:
         answer = json.loads(line)
         if "error" in answer:
             raise AssertionError(f"fresh reader of {cls.__qualname__}: {answer['error']}")
+        self.codec_file = answer["codec"]
         return base64.b64decode(answer["body"])
 
     def close(self) -> None:
@@ -88,7 +91,10 @@ def _job(job: dict[str, Any]) -> dict[str, str]:
         # The subject is never used: nothing is registered or looked up before reading.
         serde = serde_mod.SubjectSerde(codec, "unused-by-reading", client, auto_register=False)
         value = serde.deserialize(base64.b64decode(job["data"]))
-        return {"body": base64.b64encode(codec.encode(value)).decode()}
+        return {
+            "body": base64.b64encode(codec.encode(value)).decode(),
+            "codec": importlib.import_module(f"{package}._runtime.codec").__file__ or "",
+        }
     finally:
         client.close()
 
